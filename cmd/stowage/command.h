@@ -1,0 +1,30 @@
+// How subcommands plug into the stowage binary.
+//
+// Each cmd/stowage/<name>.cc defines one Add<Name>Command() that declares the
+// subcommand's options on `root` and returns the function that runs it after
+// parsing. The runner returns the process exit code.
+
+#ifndef STOWAGE_CMD_STOWAGE_COMMAND_H_
+#define STOWAGE_CMD_STOWAGE_COMMAND_H_
+
+#include <functional>
+
+#include "CLI/CLI.hpp"
+
+namespace stowage {
+
+// Exit codes every subcommand uses.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // the work failed or found problems
+inline constexpr int kExitUsage = 2;    // the command line was wrong
+
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+Command AddValidateCommand(CLI::App& root);
+
+}  // namespace stowage
+
+#endif  // STOWAGE_CMD_STOWAGE_COMMAND_H_

@@ -1,0 +1,57 @@
+// stowage: a static registry generator and OCI layout tool.
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "cmd/stowage/command.h"
+
+#ifndef STOWAGE_VERSION
+#define STOWAGE_VERSION "0.1.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app(
+      "stowage keeps container images where no registry runs: it checks "
+      "image references against Docker Hub and OCI rules, and (as it grows) "
+      "imports and exports OCI layouts and publishes a static registry that "
+      "nginx, Apache, Caddy or S3 can serve.",
+      "stowage");
+  app.set_version_flag("--version", "stowage " STOWAGE_VERSION);
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  stowage validate ubuntu:22.04 myorg/app@sha256:<64 hex digits>\n"
+      "  stowage validate --rules=oci --json - < references.txt\n"
+      "\n"
+      "Exit status: 0 success, 1 failure (for validate: an invalid "
+      "reference), 2 wrong command line.\n"
+      "Run 'stowage COMMAND --help' for a command's options.");
+
+  std::vector<stowage::Command> commands = {
+      stowage::AddValidateCommand(app),
+  };
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+      return app.exit(e);  // --help, --version
+    }
+    // One line, naming what was wrong, then where to look. CLI11 checks for a
+    // missing subcommand before it complains of unknown arguments; the
+    // unknown argument is the better message.
+    std::string message = e.what();
+    std::vector<std::string> rest = app.remaining();
+    if (!rest.empty() && dynamic_cast<const CLI::RequiredError*>(&e)) {
+      message = "unknown argument " + rest.front();
+    }
+    std::cerr << "stowage: " << message << " (see 'stowage --help')\n";
+    return stowage::kExitUsage;
+  }
+  for (const stowage::Command& c : commands) {
+    if (c.app->parsed()) return c.run();
+  }
+  return stowage::kExitUsage;
+}

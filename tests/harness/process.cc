@@ -1,0 +1,96 @@
+#include "tests/harness/process.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "gtest/gtest.h"
+
+extern char** environ;
+
+namespace stowage::testing {
+namespace {
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteAll(const std::string& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << data;
+}
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "harness: %s: %s\n", what.c_str(), std::strerror(errno));
+  std::abort();
+}
+
+}  // namespace
+
+std::string MakeTempDir() {
+  std::string tmpl = ::testing::TempDir() + "/stowage-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) Die("mkdtemp " + tmpl);
+  return tmpl;
+}
+
+Result RunProgram(const std::vector<std::string>& argv, const std::string& input) {
+  std::string dir = MakeTempDir();
+  std::string in_path = dir + "/stdin", out_path = dir + "/stdout",
+              err_path = dir + "/stderr";
+  WriteAll(in_path, input);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    errno = rc;
+    Die("cannot start " + argv[0]);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) Die("waitpid");
+  }
+  Result r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = ReadAll(out_path);
+  r.err = ReadAll(err_path);
+  return r;
+}
+
+std::string StowageBinary() {
+  const char* srcdir = getenv("TEST_SRCDIR");
+  const char* workspace = getenv("TEST_WORKSPACE");
+  if (srcdir == nullptr || workspace == nullptr) {
+    std::fprintf(stderr, "harness: run under 'bazel test' (no TEST_SRCDIR)\n");
+    std::abort();
+  }
+  return std::string(srcdir) + "/" + workspace + "/cmd/stowage/stowage";
+}
+
+Result Stowage(const std::vector<std::string>& args, const std::string& input) {
+  std::vector<std::string> argv = {StowageBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunProgram(argv, input);
+}
+
+}  // namespace stowage::testing

@@ -1,0 +1,37 @@
+// Running programs from end-to-end tests.
+//
+// RunProgram() starts a program with the given arguments and standard input, waits
+// for it, and returns what it printed and how it ended. Output goes through
+// temporary files, so a program that prints a lot cannot deadlock the test.
+
+#ifndef STOWAGE_TESTS_HARNESS_PROCESS_H_
+#define STOWAGE_TESTS_HARNESS_PROCESS_H_
+
+#include <string>
+#include <vector>
+
+namespace stowage::testing {
+
+struct Result {
+  int exit_code = -1;  // -1 when the program was killed by a signal
+  std::string out;
+  std::string err;
+};
+
+// Runs argv[0] (looked up in PATH when it has no '/') with `input` on
+// standard input. Aborts the test binary if the program cannot be started.
+Result RunProgram(const std::vector<std::string>& argv, const std::string& input = "");
+
+// The stowage binary built by Bazel, from the test's runfiles.
+std::string StowageBinary();
+
+// Runs the stowage binary with `args`.
+Result Stowage(const std::vector<std::string>& args,
+               const std::string& input = "");
+
+// A new empty directory under the test's temporary directory.
+std::string MakeTempDir();
+
+}  // namespace stowage::testing
+
+#endif  // STOWAGE_TESTS_HARNESS_PROCESS_H_

@@ -1,0 +1,66 @@
+"""Binds Debian's system libraries into Bazel through pkg-config.
+
+`system_libs` is a repository rule: at fetch time it asks pkg-config for the
+compile and link flags of each library stowage uses and writes one cc_library
+per library into the generated repository. Nothing is downloaded or vendored;
+a missing -dev package fails the fetch with the package to install.
+"""
+
+# name: (pkg-config modules, Debian package that ships them)
+_LIBRARIES = {
+    "abseil": ([
+        "absl_status",
+        "absl_statusor",
+        "absl_strings",
+        "absl_str_format",
+        "absl_synchronization",
+        "absl_time",
+        "absl_raw_hash_set",
+        "absl_hash",
+    ], "libabsl-dev"),
+    "libarchive": (["libarchive"], "libarchive-dev"),
+    "libcrypto": (["libcrypto"], "libssl-dev"),
+    "rapidjson": (["RapidJSON"], "rapidjson-dev"),
+    "cli11": (["CLI11"], "libcli11-dev"),
+    "gtest": (["gtest", "gmock"], "libgtest-dev libgmock-dev"),
+    "gtest_main": (["gmock_main", "gtest", "gmock"], "libgtest-dev libgmock-dev"),
+}
+
+def _pkg_config(ctx, modules, package):
+    result = ctx.execute(["pkg-config", "--cflags", "--libs"] + modules)
+    if result.return_code != 0:
+        fail("pkg-config cannot find %s: %s\nInstall Debian's %s (scripts/setup.sh does)." %
+             (" ".join(modules), result.stderr.strip(), package))
+    return result.stdout.strip().split(" ") if result.stdout.strip() else []
+
+def _system_libs_impl(ctx):
+    if ctx.which("pkg-config") == None:
+        fail("pkg-config is not installed: run scripts/setup.sh")
+    out = ['package(default_visibility = ["//visibility:public"])', ""]
+    out.append('load("@rules_cc//cc:defs.bzl", "cc_library")')
+    out.append("")
+    for name in sorted(_LIBRARIES.keys()):
+        modules, package = _LIBRARIES[name]
+        flags = _pkg_config(ctx, modules, package)
+        copts = [f for f in flags if f.startswith("-I") or f.startswith("-D")]
+        linkopts = [f for f in flags if not (f.startswith("-I") or f.startswith("-D"))]
+
+        # Debian installs headers under /usr/include, which the toolchain
+        # already searches; other -I paths would need declaring, so refuse them.
+        for c in copts:
+            if c.startswith("-I") and c != "-I/usr/include":
+                fail("%s: include path %s outside /usr/include is not supported" % (name, c))
+        out.append("cc_library(")
+        out.append('    name = "%s",' % name)
+        out.append("    defines = %r," % [c[2:] for c in copts if c.startswith("-D")])
+        out.append("    linkopts = %r," % linkopts)
+        out.append(")")
+        out.append("")
+    ctx.file("BUILD.bazel", "\n".join(out))
+    ctx.file("WORKSPACE", 'workspace(name = "%s")\n' % ctx.name)
+
+system_libs = repository_rule(
+    implementation = _system_libs_impl,
+    environ = ["PKG_CONFIG_PATH"],
+    local = True,
+)
