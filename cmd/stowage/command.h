@@ -24,6 +24,16 @@ struct Command {
 };
 
 Command AddValidateCommand(CLI::App& root);
+Command AddInitCommand(CLI::App& root);
+Command AddImportCommand(CLI::App& root);
+Command AddExportCommand(CLI::App& root);
+Command AddTagCommand(CLI::App& root);
+Command AddUntagCommand(CLI::App& root);
+Command AddRmCommand(CLI::App& root);
+Command AddGcCommand(CLI::App& root);
+Command AddLsCommand(CLI::App& root);
+Command AddTagsCommand(CLI::App& root);
+Command AddInspectCommand(CLI::App& root);
 
 }  // namespace stowage
 

@@ -13,23 +13,32 @@
 
 int main(int argc, char** argv) {
   CLI::App app(
-      "stowage keeps container images where no registry runs: it checks "
-      "image references against Docker Hub and OCI rules, and (as it grows) "
-      "imports and exports OCI layouts and publishes a static registry that "
-      "nginx, Apache, Caddy or S3 can serve.",
+      "stowage keeps container images where no registry runs: a store of "
+      "named repositories that is itself an OCI image layout, filled from and "
+      "emptied into OCI layouts and archives, and reference checks against "
+      "Docker Hub and OCI rules.",
       "stowage");
   app.set_version_flag("--version", "stowage " STOWAGE_VERSION);
   app.require_subcommand(1);
   app.footer(
       "Examples:\n"
+      "  stowage init /srv/stowage && export STOWAGE_STORE=/srv/stowage\n"
+      "  stowage import oci:./layout:v1 team/app:v1\n"
+      "  stowage ls; stowage tags team/app; stowage inspect team/app:v1\n"
+      "  stowage export team/app:v1 oci-archive:/media/usb/app.tar\n"
       "  stowage validate ubuntu:22.04 myorg/app@sha256:<64 hex digits>\n"
       "  stowage validate --rules=oci --json - < references.txt\n"
       "\n"
-      "Exit status: 0 success, 1 failure (for validate: an invalid "
-      "reference), 2 wrong command line.\n"
+      "Exit status: 0 success, 1 failure (bad input, damaged content, "
+      "an invalid reference), 2 wrong command line.\n"
       "Run 'stowage COMMAND --help' for a command's options.");
 
   std::vector<stowage::Command> commands = {
+      stowage::AddInitCommand(app),    stowage::AddImportCommand(app),
+      stowage::AddExportCommand(app),  stowage::AddLsCommand(app),
+      stowage::AddTagsCommand(app),    stowage::AddInspectCommand(app),
+      stowage::AddTagCommand(app),     stowage::AddUntagCommand(app),
+      stowage::AddRmCommand(app),      stowage::AddGcCommand(app),
       stowage::AddValidateCommand(app),
   };
 

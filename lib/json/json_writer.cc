@@ -104,6 +104,12 @@ JsonWriter& JsonWriter::Uint(uint64_t value) {
   impl_->Do([&](auto& w) { w.Uint64(value); });
   return *this;
 }
+JsonWriter& JsonWriter::RawNumber(absl::string_view text) {
+  impl_->Do([&](auto& w) {
+    w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
+  });
+  return *this;
+}
 JsonWriter& JsonWriter::Bool(bool value) {
   impl_->Do([&](auto& w) { w.Bool(value); });
   return *this;

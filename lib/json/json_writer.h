@@ -6,8 +6,8 @@
 //   std::string text = w.Take();
 //
 // Strings are written as UTF-8 with JSON escapes; invalid UTF-8 bytes are
-// written as U+FFFD so the output always parses. A JsonWriter is not
-// thread-safe.
+// written as U+FFFD so the output always parses (given RawNumber's
+// precondition). A JsonWriter is not thread-safe.
 
 #ifndef STOWAGE_LIB_JSON_JSON_WRITER_H_
 #define STOWAGE_LIB_JSON_JSON_WRITER_H_
@@ -37,6 +37,12 @@ class JsonWriter {
   JsonWriter& String(absl::string_view value);
   JsonWriter& Int(int64_t value);
   JsonWriter& Uint(uint64_t value);
+  // Writes a number given as its exact text, byte for byte, so that numbers
+  // read from a document (for example "1.50" or "1e3", or integers beyond
+  // 64 bits) come back unchanged. Precondition: `text` is a JSON number
+  // (RFC 8259 grammar); it is not checked, and anything else makes the
+  // output invalid JSON.
+  JsonWriter& RawNumber(absl::string_view text);
   JsonWriter& Bool(bool value);
   JsonWriter& Null();
 

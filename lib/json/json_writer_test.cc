@@ -19,6 +19,28 @@ TEST(JsonWriterTest, Pretty) {
   EXPECT_EQ(w.Take(), "{\n  \"a\": 1\n}");
 }
 
+TEST(JsonWriterTest, RawNumberIsWrittenVerbatim) {
+  JsonWriter w;
+  w.StartObject().Key("a").RawNumber("1.50").Key("b").StartArray()
+      .RawNumber("-0").RawNumber("1E+2")
+      .RawNumber("123456789012345678901234567890").EndArray().EndObject();
+  EXPECT_EQ(w.Take(),
+            R"({"a":1.50,"b":[-0,1E+2,123456789012345678901234567890]})");
+}
+
+TEST(JsonWriterTest, RawNumberPretty) {
+  JsonWriter w(JsonWriter::Style::kPretty);
+  w.StartObject().Key("a").RawNumber("1e-7").Key("b").StartArray()
+      .RawNumber("2.0").EndArray().EndObject();
+  EXPECT_EQ(w.Take(), "{\n  \"a\": 1e-7,\n  \"b\": [\n    2.0\n  ]\n}");
+}
+
+TEST(JsonWriterTest, RawNumberAsRoot) {
+  JsonWriter w;
+  w.RawNumber("3.25");
+  EXPECT_EQ(w.Take(), "3.25");
+}
+
 TEST(JsonWriterTest, ReplacesInvalidUtf8) {
   JsonWriter w;
   w.String("a\xc3\xa1" "b\xff" "c\xe2\x82");

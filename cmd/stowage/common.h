@@ -1,0 +1,53 @@
+// Helpers every stowage subcommand shares: the --store option, error lines,
+// sizes for people, and the progress line.
+
+#ifndef STOWAGE_CMD_STOWAGE_COMMON_H_
+#define STOWAGE_CMD_STOWAGE_COMMON_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "lib/base/progress.h"
+
+namespace stowage {
+
+// Adds --store DIR, defaulting to $STOWAGE_STORE, then
+// $XDG_DATA_HOME/stowage, then ~/.local/share/stowage.
+void AddStoreOption(CLI::App* app, std::string* store);
+
+// Prints "stowage COMMAND: MESSAGE" on stderr; returns kExitFailure.
+int Fail(absl::string_view command, const absl::Status& status);
+
+// 1234567 -> "1.23 MB" (decimal units, as docker prints them).
+std::string HumanSize(uint64_t bytes);
+
+// A progress line on stderr, redrawn a few times a second while work runs,
+// and only when stderr is a terminal and not `quiet`.
+class TerminalProgress : public Progress {
+ public:
+  TerminalProgress(std::string verb, bool quiet);
+  ~TerminalProgress() override;  // stops and clears the line
+
+  void Start(uint64_t blobs, uint64_t bytes) override;
+  void AddBytes(uint64_t bytes) override;
+  void BlobDone() override;
+
+ private:
+  void Draw(bool final);
+
+  std::string verb_;
+  bool enabled_;
+  std::atomic<uint64_t> blobs_total_{0}, bytes_total_{0}, blobs_done_{0},
+      bytes_done_{0};
+  std::atomic<bool> stop_{false};
+  std::chrono::steady_clock::time_point start_;
+  std::thread thread_;
+};
+
+}  // namespace stowage
+
+#endif  // STOWAGE_CMD_STOWAGE_COMMON_H_

@@ -1,0 +1,303 @@
+#include "lib/fs/file.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace stowage {
+
+absl::Status ErrnoStatus(absl::string_view path, int err) {
+  std::string message = absl::StrCat(path, ": ", strerror(err));
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return absl::NotFoundError(message);
+    case EEXIST:
+    case ENOTEMPTY:
+      return absl::AlreadyExistsError(message);
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return absl::PermissionDeniedError(message);
+    case ENOSPC:
+    case EDQUOT:
+      return absl::ResourceExhaustedError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+Fd::~Fd() {
+  if (fd_ >= 0) close(fd_);
+}
+
+Fd& Fd::operator=(Fd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = other.Release();
+  }
+  return *this;
+}
+
+absl::StatusOr<FileInfo> Stat(const std::string& path) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) return ErrnoStatus(path, errno);
+  FileInfo info;
+  info.is_dir = S_ISDIR(st.st_mode);
+  info.is_regular = S_ISREG(st.st_mode);
+  info.is_symlink = S_ISLNK(st.st_mode);
+  info.size = static_cast<uint64_t>(st.st_size);
+  info.device = st.st_dev;
+  info.inode = st.st_ino;
+  info.mode = st.st_mode & 07777;
+  return info;
+}
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return lstat(path.c_str(), &st) == 0;
+}
+
+absl::StatusOr<Fd> OpenForRead(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(path, errno);
+  return Fd(fd);
+}
+
+absl::StatusOr<size_t> ReadSome(const Fd& fd, const std::string& path,
+                                char* buf, size_t size) {
+  while (true) {
+    ssize_t n = read(fd.get(), buf, size);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno != EINTR) return ErrnoStatus(path, errno);
+  }
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                     uint64_t max_size) {
+  absl::StatusOr<Fd> fd = OpenForRead(path);
+  if (!fd.ok()) return fd.status();
+  std::string out;
+  char buf[1 << 16];
+  while (true) {
+    absl::StatusOr<size_t> n = ReadSome(*fd, path, buf, sizeof(buf));
+    if (!n.ok()) return n.status();
+    if (*n == 0) break;
+    out.append(buf, *n);
+    if (out.size() > max_size) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, ": larger than ", max_size, " bytes"));
+    }
+  }
+  return out;
+}
+
+absl::Status WriteAll(const Fd& fd, const std::string& path,
+                      absl::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = write(fd.get(), data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(path, errno);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MakeDirs(const std::string& path, mode_t mode) {
+  if (path.empty()) return absl::OkStatus();
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return absl::OkStatus();
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": exists and is not a directory"));
+  }
+  std::string parent = Dirname(path);
+  if (parent != path && parent != "." && parent != "/") {
+    absl::Status s = MakeDirs(parent, mode);
+    if (!s.ok()) return s;
+  }
+  if (mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
+    return ErrnoStatus(path, errno);
+  }
+  // mkdir applies the umask; the tree must be readable by a web server.
+  if (chmod(path.c_str(), mode) != 0) return ErrnoStatus(path, errno);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path) {
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) return ErrnoStatus(path, errno);
+  std::vector<std::string> names;
+  errno = 0;
+  while (struct dirent* e = readdir(dir)) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    names.emplace_back(e->d_name);
+  }
+  int err = errno;
+  closedir(dir);
+  if (err != 0) return ErrnoStatus(path, err);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+absl::Status HardLink(const std::string& from, const std::string& to) {
+  if (link(from.c_str(), to.c_str()) != 0) {
+    return ErrnoStatus(absl::StrCat(from, " -> ", to), errno);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Rename(const std::string& from, const std::string& to) {
+  if (rename(from.c_str(), to.c_str()) != 0) {
+    return ErrnoStatus(absl::StrCat(from, " -> ", to), errno);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RemoveFile(const std::string& path) {
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return ErrnoStatus(path, errno);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RemoveDir(const std::string& path) {
+  if (rmdir(path.c_str()) != 0 && errno != ENOENT) {
+    return ErrnoStatus(path, errno);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RemoveAll(const std::string& path) {
+  absl::StatusOr<FileInfo> info = Stat(path);
+  if (!info.ok()) {
+    return absl::IsNotFound(info.status()) ? absl::OkStatus() : info.status();
+  }
+  if (!info->is_dir) return RemoveFile(path);
+  absl::StatusOr<std::vector<std::string>> names = ListDir(path);
+  if (!names.ok()) return names.status();
+  for (const std::string& name : *names) {
+    absl::Status s = RemoveAll(JoinPath(path, name));
+    if (!s.ok()) return s;
+  }
+  return RemoveDir(path);
+}
+
+absl::Status SyncDir(const std::string& dir) {
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(dir, errno);
+  Fd owner(fd);
+  if (fsync(fd) != 0) return ErrnoStatus(dir, errno);
+  return absl::OkStatus();
+}
+
+std::string Dirname(absl::string_view path) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  size_t slash = path.rfind('/');
+  if (slash == absl::string_view::npos) return ".";
+  if (slash == 0) return "/";
+  return std::string(path.substr(0, slash));
+}
+
+std::string JoinPath(absl::string_view dir, absl::string_view name) {
+  if (dir.empty()) return std::string(name);
+  while (!name.empty() && name.front() == '/') name.remove_prefix(1);
+  if (dir.back() == '/') return absl::StrCat(dir, name);
+  return absl::StrCat(dir, "/", name);
+}
+
+absl::StatusOr<TempFile> TempFile::Create(const std::string& dir) {
+  std::string tmpl = JoinPath(dir, ".tmp-XXXXXX");
+  int fd = mkostemp(tmpl.data(), O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(tmpl, errno);
+  // mkostemp creates 0600; published files must be readable by everyone.
+  if (fchmod(fd, 0644) != 0) {
+    int err = errno;
+    close(fd);
+    unlink(tmpl.c_str());
+    return ErrnoStatus(tmpl, err);
+  }
+  return TempFile(std::move(tmpl), Fd(fd));
+}
+
+TempFile::TempFile(TempFile&& other) noexcept
+    : path_(std::move(other.path_)), fd_(std::move(other.fd_)),
+      done_(other.done_) {
+  other.done_ = true;
+}
+
+TempFile::~TempFile() { Abandon(); }
+
+void TempFile::Abandon() {
+  if (done_) return;
+  done_ = true;
+  fd_ = Fd();
+  unlink(path_.c_str());
+}
+
+absl::Status TempFile::Write(absl::string_view data) {
+  return WriteAll(fd_, path_, data);
+}
+
+absl::Status TempFile::Commit(const std::string& final_path, bool replace) {
+  if (done_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path_, ": already committed or abandoned"));
+  }
+  if (fsync(fd_.get()) != 0) {
+    absl::Status s = ErrnoStatus(path_, errno);
+    Abandon();
+    return s;
+  }
+  fd_ = Fd();
+  if (replace) {
+    if (rename(path_.c_str(), final_path.c_str()) != 0) {
+      absl::Status s = ErrnoStatus(final_path, errno);
+      Abandon();
+      return s;
+    }
+  } else {
+    // link() fails with EEXIST instead of replacing; then drop the name.
+    if (link(path_.c_str(), final_path.c_str()) != 0) {
+      absl::Status s = ErrnoStatus(final_path, errno);
+      Abandon();
+      return s;
+    }
+    unlink(path_.c_str());
+  }
+  done_ = true;
+  return SyncDir(Dirname(final_path));
+}
+
+absl::Status WriteFileAtomic(const std::string& path, absl::string_view data) {
+  absl::StatusOr<TempFile> tmp = TempFile::Create(Dirname(path));
+  if (!tmp.ok()) return tmp.status();
+  absl::Status s = tmp->Write(data);
+  if (!s.ok()) return s;
+  return tmp->Commit(path);
+}
+
+absl::StatusOr<FileLock> FileLock::Acquire(const std::string& path,
+                                           bool shared) {
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus(path, errno);
+  Fd owner(fd);
+  while (flock(fd, shared ? LOCK_SH : LOCK_EX) != 0) {
+    if (errno != EINTR) return ErrnoStatus(path, errno);
+  }
+  return FileLock(std::move(owner));
+}
+
+}  // namespace stowage

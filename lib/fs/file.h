@@ -1,0 +1,151 @@
+// POSIX files for stowage, with errno turned into absl::Status once, here.
+//
+// Every error message starts with the path it concerns. Codes: ENOENT gives
+// NotFound, EEXIST AlreadyExists, EACCES/EPERM PermissionDenied, ENOSPC
+// ResourceExhausted, anything else Internal.
+//
+// Files that others may read are written through TempFile: written under a
+// temporary name in the destination's directory, fsynced, then renamed, so a
+// reader sees the whole file or none of it, even after a crash.
+
+#ifndef STOWAGE_LIB_FS_FILE_H_
+#define STOWAGE_LIB_FS_FILE_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace stowage {
+
+// "<path>: <strerror(err)>" with the code for `err`.
+absl::Status ErrnoStatus(absl::string_view path, int err);
+
+// An open file descriptor, closed on destruction.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd();
+  Fd(Fd&& other) noexcept : fd_(other.Release()) {}
+  Fd& operator=(Fd&& other) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int Release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+struct FileInfo {
+  bool is_dir = false;
+  bool is_regular = false;
+  bool is_symlink = false;
+  uint64_t size = 0;
+  dev_t device = 0;
+  ino_t inode = 0;
+  mode_t mode = 0;
+};
+
+// lstat(2): a symlink is described, not followed.
+absl::StatusOr<FileInfo> Stat(const std::string& path);
+// True when something (of any type) is at `path`.
+bool Exists(const std::string& path);
+
+absl::StatusOr<Fd> OpenForRead(const std::string& path);
+
+// Reads a whole file. FailedPrecondition when it is larger than `max_size`
+// (a guard against a hostile or mistaken multi-gigabyte "small" file).
+absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                     uint64_t max_size = 64 << 20);
+
+// Reads up to `size` bytes; returns how many (0 at end of file).
+absl::StatusOr<size_t> ReadSome(const Fd& fd, const std::string& path,
+                                char* buf, size_t size);
+absl::Status WriteAll(const Fd& fd, const std::string& path,
+                      absl::string_view data);
+
+// Creates `path` and missing parents with `mode` (0755 by default).
+absl::Status MakeDirs(const std::string& path, mode_t mode = 0755);
+
+// Names in a directory, sorted, without "." and "..".
+absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path);
+
+// link(2). AlreadyExists if `to` exists.
+absl::Status HardLink(const std::string& from, const std::string& to);
+// rename(2), replacing `to`.
+absl::Status Rename(const std::string& from, const std::string& to);
+// unlink(2); OK if nothing was there.
+absl::Status RemoveFile(const std::string& path);
+// rmdir(2); OK if nothing was there.
+absl::Status RemoveDir(const std::string& path);
+// Removes a file or a whole tree; OK if nothing was there.
+absl::Status RemoveAll(const std::string& path);
+// Makes the directory entry changes in `dir` durable.
+absl::Status SyncDir(const std::string& dir);
+
+// The directory part of a path ("." for a bare name).
+std::string Dirname(absl::string_view path);
+// The path joined with a name, with exactly one '/' between.
+std::string JoinPath(absl::string_view dir, absl::string_view name);
+
+// A file being written under a temporary name beside its final name. Commit()
+// makes it visible; a TempFile destroyed without Commit() leaves nothing.
+class TempFile {
+ public:
+  // Creates "<dir>/.tmp-<random>" for writing, mode 0644.
+  static absl::StatusOr<TempFile> Create(const std::string& dir);
+  ~TempFile();
+  TempFile(TempFile&&) noexcept;
+  TempFile& operator=(TempFile&&) = delete;
+  TempFile(const TempFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  const Fd& fd() const { return fd_; }
+  absl::Status Write(absl::string_view data);
+  // fsync, close, rename onto `final_path` (same filesystem), sync the
+  // directory. With `replace` false, AlreadyExists when `final_path` exists
+  // (the temporary file is then removed).
+  absl::Status Commit(const std::string& final_path, bool replace = true);
+  // Closes and removes the temporary file now.
+  void Abandon();
+
+ private:
+  TempFile(std::string path, Fd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
+  std::string path_;
+  Fd fd_;
+  bool done_ = false;
+};
+
+// Writes `data` to `path` atomically (TempFile, then rename).
+absl::Status WriteFileAtomic(const std::string& path, absl::string_view data);
+
+// An advisory lock (flock) on a file, held until destruction.
+class FileLock {
+ public:
+  // Creates `path` if needed and waits for the lock: exclusive, or shared
+  // with other shared holders.
+  static absl::StatusOr<FileLock> Acquire(const std::string& path,
+                                          bool shared = false);
+  FileLock(FileLock&&) = default;
+
+ private:
+  explicit FileLock(Fd fd) : fd_(std::move(fd)) {}
+  Fd fd_;
+};
+
+}  // namespace stowage
+
+#endif  // STOWAGE_LIB_FS_FILE_H_

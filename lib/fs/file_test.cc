@@ -1,0 +1,125 @@
+#include "lib/fs/file.h"
+
+#include <sys/stat.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace stowage {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::string NewDir() {
+  std::string tmpl = ::testing::TempDir() + "/fs-XXXXXX";
+  EXPECT_NE(mkdtemp(tmpl.data()), nullptr);
+  return tmpl;
+}
+
+TEST(FileTest, AtomicWriteThenRead) {
+  std::string dir = NewDir();
+  std::string path = JoinPath(dir, "a.json");
+  ASSERT_TRUE(WriteFileAtomic(path, "{}").ok());
+  EXPECT_EQ(*ReadFile(path), "{}");
+  ASSERT_TRUE(WriteFileAtomic(path, "[1]").ok());
+  EXPECT_EQ(*ReadFile(path), "[1]");
+  EXPECT_EQ(Stat(path)->mode, 0644u);
+  // No temporary file is left behind.
+  EXPECT_THAT(*ListDir(dir), ElementsAre("a.json"));
+}
+
+TEST(FileTest, ErrorsNameThePath) {
+  std::string missing = NewDir() + "/nope";
+  absl::StatusOr<std::string> r = ReadFile(missing);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr(missing));
+}
+
+TEST(FileTest, ReadFileLimit) {
+  std::string path = NewDir() + "/big";
+  ASSERT_TRUE(WriteFileAtomic(path, std::string(100, 'x')).ok());
+  absl::StatusOr<std::string> r = ReadFile(path, 10);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("larger than 10"));
+}
+
+TEST(FileTest, AbandonedTempFileLeavesNothing) {
+  std::string dir = NewDir();
+  {
+    absl::StatusOr<TempFile> t = TempFile::Create(dir);
+    ASSERT_TRUE(t.ok());
+    ASSERT_TRUE(t->Write("partial").ok());
+  }
+  EXPECT_TRUE(ListDir(dir)->empty());
+}
+
+TEST(FileTest, CommitWithoutReplaceRefusesExisting) {
+  std::string dir = NewDir();
+  std::string path = JoinPath(dir, "blob");
+  ASSERT_TRUE(WriteFileAtomic(path, "first").ok());
+  absl::StatusOr<TempFile> t = TempFile::Create(dir);
+  ASSERT_TRUE(t.ok());
+  ASSERT_TRUE(t->Write("second").ok());
+  absl::Status s = t->Commit(path, /*replace=*/false);
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(*ReadFile(path), "first");
+  EXPECT_THAT(*ListDir(dir), ElementsAre("blob"));
+}
+
+TEST(FileTest, MakeDirsRemoveAllAndLinks) {
+  std::string dir = NewDir();
+  std::string deep = JoinPath(dir, "a/b/c");
+  ASSERT_TRUE(MakeDirs(deep).ok());
+  EXPECT_TRUE(Stat(deep)->is_dir);
+  EXPECT_EQ(Stat(deep)->mode, 0755u);
+  ASSERT_TRUE(WriteFileAtomic(JoinPath(deep, "f"), "x").ok());
+  ASSERT_TRUE(HardLink(JoinPath(deep, "f"), JoinPath(dir, "g")).ok());
+  EXPECT_EQ(Stat(JoinPath(deep, "f"))->inode, Stat(JoinPath(dir, "g"))->inode);
+  EXPECT_EQ(HardLink(JoinPath(deep, "f"), JoinPath(dir, "g")).code(),
+            absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE(RemoveAll(JoinPath(dir, "a")).ok());
+  EXPECT_FALSE(Exists(JoinPath(dir, "a")));
+  EXPECT_TRUE(RemoveAll(JoinPath(dir, "a")).ok());
+  EXPECT_EQ(*ReadFile(JoinPath(dir, "g")), "x");
+}
+
+TEST(FileTest, PathHelpers) {
+  EXPECT_EQ(Dirname("a/b/c"), "a/b");
+  EXPECT_EQ(Dirname("a/b/"), "a");
+  EXPECT_EQ(Dirname("c"), ".");
+  EXPECT_EQ(Dirname("/c"), "/");
+  EXPECT_EQ(JoinPath("a/", "/b"), "a/b");
+  EXPECT_EQ(JoinPath("a", "b"), "a/b");
+}
+
+TEST(FileTest, LockSerializesHolders) {
+  std::string lock_path = NewDir() + "/lock";
+  std::vector<int> order;
+  std::mutex mu;
+  auto worker = [&](int id) {
+    absl::StatusOr<FileLock> lock = FileLock::Acquire(lock_path);
+    ASSERT_TRUE(lock.ok());
+    {
+      std::lock_guard<std::mutex> g(mu);
+      order.push_back(id);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::lock_guard<std::mutex> g(mu);
+    order.push_back(id);
+  };
+  std::thread a(worker, 1), b(worker, 2);
+  a.join();
+  b.join();
+  // Each holder's enter and leave are adjacent: the lock was never shared.
+  ASSERT_EQ(order.size(), 4u);
+  EXPECT_EQ(order[0], order[1]);
+  EXPECT_EQ(order[2], order[3]);
+}
+
+}  // namespace
+}  // namespace stowage

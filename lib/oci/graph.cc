@@ -1,0 +1,103 @@
+#include "lib/oci/graph.h"
+
+#include <deque>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "lib/base/status_macros.h"
+#include "lib/oci/media_types.h"
+
+namespace stowage::oci {
+
+absl::StatusOr<Manifest> ReadManifest(const Layout& layout, const Descriptor& d) {
+  ASSIGN_OR_RETURN(std::string bytes, layout.ReadBlob(d));
+  absl::StatusOr<Manifest> m = Manifest::Parse(bytes, d.media_type());
+  if (!m.ok()) {
+    return absl::Status(m.status().code(),
+                        absl::StrCat("manifest ", d.digest(), ": ",
+                                     m.status().message()));
+  }
+  return m;
+}
+
+absl::StatusOr<std::vector<Descriptor>> CollectGraph(const Layout& layout,
+                                                     const Descriptor& root) {
+  std::vector<Descriptor> out;
+  std::set<std::string> seen;
+  std::deque<Descriptor> queue = {root};
+  while (!queue.empty()) {
+    Descriptor d = std::move(queue.front());
+    queue.pop_front();
+    if (!seen.insert(d.digest()).second) continue;
+    if (IsManifestMediaType(d.media_type())) {
+      absl::StatusOr<Manifest> m = ReadManifest(layout, d);
+      if (!m.ok()) {
+        if (d.digest() == root.digest()) return m.status();
+        return absl::Status(m.status().code(),
+                            absl::StrCat("in the image ", root.digest(), ": ",
+                                         m.status().message()));
+      }
+      if (m->is_index()) {
+        for (const Descriptor& child : m->manifests) queue.push_back(child);
+      } else {
+        queue.push_back(*m->config);
+        for (const Descriptor& layer : m->layers) queue.push_back(layer);
+      }
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+namespace {
+
+void ListPlatforms(const Layout& layout, const Manifest& index,
+                   std::vector<std::string>* out, int depth) {
+  for (const Descriptor& child : index.manifests) {
+    if (IsIndexMediaType(child.media_type()) && depth < 8) {
+      absl::StatusOr<Manifest> nested = ReadManifest(layout, child);
+      if (nested.ok()) ListPlatforms(layout, *nested, out, depth + 1);
+    } else if (child.platform().has_value()) {
+      out->push_back(child.platform()->String());
+    }
+  }
+}
+
+absl::StatusOr<Descriptor> Select(const Layout& layout, const Manifest& index,
+                                  const Platform& platform, int depth) {
+  for (const Descriptor& child : index.manifests) {
+    if (child.platform().has_value() && child.platform()->Matches(platform) &&
+        IsImageManifestMediaType(child.media_type())) {
+      return child;
+    }
+  }
+  for (const Descriptor& child : index.manifests) {
+    if (IsIndexMediaType(child.media_type()) && depth < 8) {
+      ASSIGN_OR_RETURN(Manifest nested, ReadManifest(layout, child));
+      absl::StatusOr<Descriptor> found = Select(layout, nested, platform, depth + 1);
+      if (found.ok() || !absl::IsNotFound(found.status())) return found;
+    }
+  }
+  return absl::NotFoundError("");
+}
+
+}  // namespace
+
+absl::StatusOr<Descriptor> SelectPlatform(const Layout& layout,
+                                          const Descriptor& root,
+                                          const Platform& platform) {
+  ASSIGN_OR_RETURN(Manifest m, ReadManifest(layout, root));
+  if (!m.is_index()) return root;
+  absl::StatusOr<Descriptor> found = Select(layout, m, platform, 0);
+  if (found.ok() || !absl::IsNotFound(found.status())) return found;
+  std::vector<std::string> platforms;
+  ListPlatforms(layout, m, &platforms, 0);
+  return absl::NotFoundError(absl::StrCat(
+      "no image for platform ", platform.String(), " in the index ",
+      root.digest(), " (it has: ",
+      platforms.empty() ? "none" : absl::StrJoin(platforms, ", "), ")"));
+}
+
+}  // namespace stowage::oci

@@ -1,0 +1,102 @@
+// OCI image layouts on disk: `oci-layout`, `index.json`, `blobs/sha256/<hex>`.
+//
+// Blobs enter a layout only complete and verified: written or linked under a
+// temporary name, checked against their descriptor's digest and size, then
+// renamed into place. index.json is replaced atomically. A Layout object is
+// a path plus these rules; it caches nothing, so several may point at one
+// directory, and its methods are thread-safe.
+
+#ifndef STOWAGE_LIB_OCI_LAYOUT_H_
+#define STOWAGE_LIB_OCI_LAYOUT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "lib/base/progress.h"
+#include "lib/json/json_value.h"
+#include "lib/oci/descriptor.h"
+
+namespace stowage::oci {
+
+// A layout's index.json: the document (unknown fields kept) and its entries.
+struct Index {
+  JsonValue doc;
+  std::vector<Descriptor> manifests;
+
+  // The document with "manifests" set from `manifests`.
+  std::string Serialize() const;
+};
+
+class Layout {
+ public:
+  // Opens an existing layout. InvalidArgument when `dir` is not a layout
+  // (no `oci-layout`, or not version 1.0.0), with the path in the message.
+  static absl::StatusOr<Layout> Open(const std::string& dir);
+  // Opens `dir`, or makes an empty layout there when it is missing or an
+  // empty directory. A non-empty directory that is not a layout is
+  // FailedPrecondition.
+  static absl::StatusOr<Layout> OpenOrCreate(const std::string& dir);
+
+  const std::string& dir() const { return dir_; }
+  std::string BlobPath(absl::string_view digest) const;
+  bool HasBlob(absl::string_view digest) const;
+
+  // Reads index.json. DataLoss when it is missing or malformed.
+  absl::StatusOr<Index> ReadIndex() const;
+  // Replaces index.json atomically.
+  absl::Status WriteIndex(const Index& index) const;
+
+  // Reads a whole blob (a manifest or config; at most 16 MiB) and checks it
+  // against `d`: NotFound when absent, DataLoss when its size or digest
+  // differ.
+  absl::StatusOr<std::string> ReadBlob(const Descriptor& d) const;
+  // Stores `bytes` as a blob under its own digest (nothing happens if that
+  // blob is already there). Returns the digest.
+  absl::StatusOr<std::string> WriteBlob(absl::string_view bytes) const;
+
+ private:
+  explicit Layout(std::string dir) : dir_(std::move(dir)) {}
+  std::string dir_;
+};
+
+// How blobs move between layouts.
+struct TransferOptions {
+  // Hard-link instead of copying where both are on one filesystem.
+  bool allow_links = true;
+  // Hash linked blobs before they are linked in. Copies are always hashed
+  // while they stream. Turned off only for sources already verified (the
+  // store's own blobs).
+  bool verify_links = true;
+  // Threads hashing and copying blobs at once; 0 means one per core.
+  int threads = 0;
+  Progress* progress = nullptr;
+};
+
+struct TransferStats {
+  uint64_t blobs_copied = 0;
+  uint64_t blobs_linked = 0;
+  uint64_t blobs_present = 0;
+  uint64_t bytes_copied = 0;
+  uint64_t bytes_linked = 0;
+};
+
+// Puts every blob in `blobs` (duplicates allowed) from `src` into `dst`,
+// verifying each against its descriptor. Blobs `dst` already has are
+// skipped. On error (a missing blob is NotFound, a mismatch DataLoss, both
+// naming the blob and the source path) the blobs already placed stay: they
+// are complete and verified, and unreachable until an index names them.
+absl::StatusOr<TransferStats> TransferBlobs(const Layout& src, const Layout& dst,
+                                            const std::vector<Descriptor>& blobs,
+                                            const TransferOptions& options);
+
+// Hashes a file in full and compares it with `d`. DataLoss on mismatch.
+absl::Status VerifyBlobFile(const std::string& path, const Descriptor& d,
+                            Progress* progress = nullptr);
+
+}  // namespace stowage::oci
+
+#endif  // STOWAGE_LIB_OCI_LAYOUT_H_

@@ -1,0 +1,247 @@
+#include "lib/store/store.h"
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "lib/base/status_macros.h"
+#include "lib/oci/graph.h"
+#include "lib/oci/media_types.h"
+#include "lib/reference/reference.h"
+
+namespace stowage::store {
+namespace {
+
+constexpr char kMetaDir[] = "stowage";
+
+std::string RefName(const oci::Descriptor& d) {
+  return d.Annotation(oci::kRefNameAnnotation);
+}
+
+// A ref name that is exactly "<repository>:<tag>" in normalized form.
+bool ParseEntryName(const std::string& ref, TagName* out) {
+  size_t colon = ref.rfind(':');
+  if (colon == std::string::npos || ref.find('/') == std::string::npos) {
+    return false;
+  }
+  absl::StatusOr<TagName> name = ParseTagName(ref);
+  if (!name.ok() || name->String() != ref) return false;
+  *out = std::move(*name);
+  return true;
+}
+
+}  // namespace
+
+std::string DefaultStorePath() {
+  if (const char* s = getenv("STOWAGE_STORE"); s != nullptr && *s != '\0') {
+    return s;
+  }
+  if (const char* x = getenv("XDG_DATA_HOME"); x != nullptr && *x != '\0') {
+    return JoinPath(x, "stowage");
+  }
+  const char* home = getenv("HOME");
+  return JoinPath(home != nullptr && *home != '\0' ? home : ".",
+                  ".local/share/stowage");
+}
+
+absl::StatusOr<TagName> ParseTagName(absl::string_view text) {
+  absl::StatusOr<Reference> ref = Reference::Parse(text, RuleSet::kOci);
+  if (!ref.ok()) return ref.status();
+  if (!ref->host().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        text, ": store names have no registry host; name the repository "
+              "alone, e.g. ",
+        ref->repository()));
+  }
+  if (!ref->digest().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(text, ": a digest cannot name a tag; use REPOSITORY:TAG"));
+  }
+  return TagName{ref->repository(), ref->tag()};
+}
+
+oci::Descriptor StoreEntry(const oci::Descriptor& image, const TagName& name) {
+  oci::Descriptor d =
+      oci::Descriptor::Make(image.media_type(), image.digest(), image.size());
+  JsonValue json = d.json();
+  if (const JsonValue* p = image.json().Find("platform")) json.Set("platform", *p);
+  if (const JsonValue* a = image.json().Find("artifactType")) {
+    json.Set("artifactType", *a);
+  }
+  absl::StatusOr<oci::Descriptor> with = oci::Descriptor::FromJson(json);
+  oci::Descriptor out = with.ok() ? std::move(*with) : std::move(d);
+  out.SetAnnotation(oci::kRefNameAnnotation, name.String());
+  return out;
+}
+
+absl::StatusOr<Store> Store::Init(const std::string& dir) {
+  ASSIGN_OR_RETURN(oci::Layout layout, oci::Layout::OpenOrCreate(dir));
+  RETURN_IF_ERROR(MakeDirs(JoinPath(dir, absl::StrCat(kMetaDir, "/tmp"))));
+  return Store(std::move(layout));
+}
+
+absl::StatusOr<Store> Store::Open(const std::string& dir) {
+  if (!Exists(dir) || !Exists(JoinPath(dir, "oci-layout"))) {
+    return absl::NotFoundError(absl::StrCat(
+        "no store at ", dir, " (create one with 'stowage init ", dir,
+        "', or name another with --store or $STOWAGE_STORE)"));
+  }
+  ASSIGN_OR_RETURN(oci::Layout layout, oci::Layout::Open(dir));
+  // A layout made by another tool becomes a store on first use.
+  RETURN_IF_ERROR(MakeDirs(JoinPath(dir, absl::StrCat(kMetaDir, "/tmp"))));
+  return Store(std::move(layout));
+}
+
+std::string Store::TempDir() const {
+  return JoinPath(dir(), absl::StrCat(kMetaDir, "/tmp"));
+}
+
+absl::StatusOr<FileLock> Store::Lock() const {
+  return FileLock::Acquire(JoinPath(dir(), absl::StrCat(kMetaDir, "/lock")));
+}
+
+absl::StatusOr<FileLock> Store::BlobWriteLock() const {
+  return FileLock::Acquire(JoinPath(dir(), absl::StrCat(kMetaDir, "/gc.lock")),
+                           /*shared=*/true);
+}
+
+absl::StatusOr<std::vector<TagEntry>> Store::Tags(
+    std::vector<std::string>* skipped) const {
+  ASSIGN_OR_RETURN(oci::Index index, layout_.ReadIndex());
+  std::vector<TagEntry> out;
+  for (const oci::Descriptor& d : index.manifests) {
+    TagName name;
+    if (ParseEntryName(RefName(d), &name)) {
+      out.push_back(TagEntry{std::move(name), d});
+    } else if (skipped != nullptr) {
+      skipped->push_back(RefName(d));
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const TagEntry& a, const TagEntry& b) { return a.name < b.name; });
+  // Of two entries with one name (another tool appended a second), the
+  // last written wins, as in skopeo.
+  std::vector<TagEntry> unique;
+  for (TagEntry& e : out) {
+    if (!unique.empty() && unique.back().name == e.name) {
+      unique.back() = std::move(e);
+    } else {
+      unique.push_back(std::move(e));
+    }
+  }
+  return unique;
+}
+
+absl::StatusOr<TagEntry> Store::Find(const TagName& name) const {
+  ASSIGN_OR_RETURN(std::vector<TagEntry> tags, Tags());
+  for (TagEntry& e : tags) {
+    if (e.name == name) return std::move(e);
+  }
+  return absl::NotFoundError(
+      absl::StrCat("no image tagged ", name.String(), " in the store ", dir()));
+}
+
+absl::Status Store::UpdateIndex(
+    const std::function<absl::Status(oci::Index&)>& change) const {
+  ASSIGN_OR_RETURN(FileLock lock, Lock());
+  ASSIGN_OR_RETURN(oci::Index index, layout_.ReadIndex());
+  RETURN_IF_ERROR(change(index));
+  std::stable_sort(index.manifests.begin(), index.manifests.end(),
+                   [](const oci::Descriptor& a, const oci::Descriptor& b) {
+                     return RefName(a) < RefName(b);
+                   });
+  return layout_.WriteIndex(index);
+}
+
+absl::Status Store::SetTags(const std::vector<TagEntry>& entries) const {
+  return UpdateIndex([&](oci::Index& index) {
+    std::map<std::string, const TagEntry*> wanted;
+    for (const TagEntry& e : entries) wanted[e.name.String()] = &e;
+    std::vector<oci::Descriptor> kept;
+    for (oci::Descriptor& d : index.manifests) {
+      if (wanted.count(RefName(d)) == 0) kept.push_back(std::move(d));
+    }
+    for (const auto& [name, e] : wanted) {
+      kept.push_back(StoreEntry(e->descriptor, e->name));
+    }
+    index.manifests = std::move(kept);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<size_t> Store::RemoveTags(const std::string& repository,
+                                         const std::string& tag) const {
+  size_t removed = 0;
+  RETURN_IF_ERROR(UpdateIndex([&](oci::Index& index) {
+    std::vector<oci::Descriptor> kept;
+    for (oci::Descriptor& d : index.manifests) {
+      TagName name;
+      if (ParseEntryName(RefName(d), &name) && name.repository == repository &&
+          (tag.empty() || name.tag == tag)) {
+        ++removed;
+      } else {
+        kept.push_back(std::move(d));
+      }
+    }
+    if (removed == 0) {
+      return absl::NotFoundError(
+          tag.empty()
+              ? absl::StrCat("no repository ", repository, " in the store ", dir())
+              : absl::StrCat("no image tagged ", repository, ":", tag,
+                             " in the store ", dir()));
+    }
+    index.manifests = std::move(kept);
+    return absl::OkStatus();
+  }));
+  return removed;
+}
+
+absl::StatusOr<Store::GcReport> Store::Gc(bool dry_run) const {
+  // Exclusive: no import is placing blobs while we decide what is garbage.
+  ASSIGN_OR_RETURN(FileLock blobs_lock,
+                   FileLock::Acquire(JoinPath(dir(), absl::StrCat(kMetaDir, "/gc.lock"))));
+  ASSIGN_OR_RETURN(FileLock index_lock, Lock());
+  ASSIGN_OR_RETURN(oci::Index index, layout_.ReadIndex());
+  std::set<std::string> reachable;
+  for (const oci::Descriptor& root : index.manifests) {
+    absl::StatusOr<std::vector<oci::Descriptor>> graph =
+        oci::CollectGraph(layout_, root);
+    if (!graph.ok()) {
+      return Annotate(graph.status(),
+                      absl::StrCat("gc stopped, nothing deleted: the entry \"",
+                                   RefName(root), "\" is damaged"));
+    }
+    for (const oci::Descriptor& d : *graph) reachable.insert(d.digest());
+  }
+  GcReport report;
+  std::string blobs = JoinPath(dir(), "blobs/sha256");
+  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(blobs));
+  for (const std::string& name : names) {
+    std::string path = JoinPath(blobs, name);
+    bool temp = absl::StartsWith(name, ".tmp-");
+    if (!temp && reachable.count("sha256:" + name) > 0) {
+      ++report.blobs_kept;
+      continue;
+    }
+    ASSIGN_OR_RETURN(FileInfo info, Stat(path));
+    if (!temp) {
+      ++report.blobs_removed;
+      report.bytes_freed += info.size;
+    }
+    if (!dry_run) RETURN_IF_ERROR(RemoveAll(path));
+  }
+  if (!dry_run) {
+    // Staging directories of interrupted archive imports and exports.
+    ASSIGN_OR_RETURN(std::vector<std::string> stale, ListDir(TempDir()));
+    for (const std::string& name : stale) {
+      RETURN_IF_ERROR(RemoveAll(JoinPath(TempDir(), name)));
+    }
+  }
+  return report;
+}
+
+}  // namespace stowage::store

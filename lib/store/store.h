@@ -1,0 +1,120 @@
+// The store: an OCI image layout that holds named repositories.
+//
+// Each tag is one entry of index.json whose annotation
+// org.opencontainers.image.ref.name is "<repository>:<tag>", for example
+// "library/python:3.12", so any OCI tool reads it (skopeo copy
+// oci:STORE:library/python:3.12 ...) and writes it. Blobs are stored once by
+// digest. stowage's own files live under STORE/stowage/ and never inside
+// image content.
+//
+// Writers hold the store's lock (STORE/stowage/lock) while they read, change
+// and replace index.json, so two processes never lose each other's tags.
+// Blobs are added before the index names them; a process killed midway
+// leaves only unreferenced, complete blobs, which gc removes.
+
+#ifndef STOWAGE_LIB_STORE_STORE_H_
+#define STOWAGE_LIB_STORE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "lib/fs/file.h"
+#include "lib/oci/descriptor.h"
+#include "lib/oci/layout.h"
+
+namespace stowage::store {
+
+// The store to use when none is named: $STOWAGE_STORE, else
+// $XDG_DATA_HOME/stowage, else $HOME/.local/share/stowage.
+std::string DefaultStorePath();
+
+// A repository and tag as the store names them.
+struct TagName {
+  std::string repository;  // normalized, e.g. "library/ubuntu"
+  std::string tag;
+
+  std::string String() const { return repository + ":" + tag; }
+  bool operator<(const TagName& o) const {
+    return repository != o.repository ? repository < o.repository : tag < o.tag;
+  }
+  bool operator==(const TagName& o) const {
+    return repository == o.repository && tag == o.tag;
+  }
+};
+
+// Parses "REPOSITORY[:TAG]" ("latest" by default) with the OCI name rules
+// (nested paths allowed; a bare NAME means library/NAME). A host, or a
+// digest, is InvalidArgument: store names have neither.
+absl::StatusOr<TagName> ParseTagName(absl::string_view text);
+
+struct TagEntry {
+  TagName name;
+  oci::Descriptor descriptor;
+};
+
+class Store {
+ public:
+  // Creates a store at `dir` (its parents too), or opens the one there.
+  static absl::StatusOr<Store> Init(const std::string& dir);
+  // Opens an existing store. NotFound, with the `stowage init` hint, when
+  // there is none.
+  static absl::StatusOr<Store> Open(const std::string& dir);
+
+  const std::string& dir() const { return layout_.dir(); }
+  const oci::Layout& layout() const { return layout_; }
+  // A directory for temporary files on the store's filesystem.
+  std::string TempDir() const;
+
+  // Every tag, sorted by repository then tag. Entries of index.json whose
+  // name is not "<repository>:<tag>" (written by other tools) are skipped
+  // and counted in `*skipped` when given.
+  absl::StatusOr<std::vector<TagEntry>> Tags(std::vector<std::string>* skipped =
+                                                 nullptr) const;
+  // One tag. NotFound when the store has no such tag.
+  absl::StatusOr<TagEntry> Find(const TagName& name) const;
+
+  // Takes the lock, reads index.json, lets `change` edit it, and replaces
+  // index.json atomically (entries sorted by name) unless `change` fails.
+  absl::Status UpdateIndex(
+      const std::function<absl::Status(oci::Index&)>& change) const;
+
+  // Held by every writer while it adds blobs (shared), and by gc while it
+  // deletes them (exclusive), so gc never deletes a blob that an import
+  // has placed but not yet tagged.
+  absl::StatusOr<FileLock> BlobWriteLock() const;
+
+  // Sets tags to point at descriptors (a tag that exists is moved).
+  absl::Status SetTags(const std::vector<TagEntry>& entries) const;
+
+  // Removes tags: `tag` of `repository`, or every tag of it when `tag` is
+  // empty. Returns how many were removed; NotFound when none matched.
+  absl::StatusOr<size_t> RemoveTags(const std::string& repository,
+                                    const std::string& tag) const;
+
+  // Deletes blobs no index entry reaches (and leftover temporary files).
+  struct GcReport {
+    uint64_t blobs_removed = 0;
+    uint64_t bytes_freed = 0;
+    uint64_t blobs_kept = 0;
+  };
+  absl::StatusOr<GcReport> Gc(bool dry_run) const;
+
+ private:
+  explicit Store(oci::Layout layout) : layout_(std::move(layout)) {}
+  absl::StatusOr<FileLock> Lock() const;
+  oci::Layout layout_;
+};
+
+// Builds the store's index entry for `name` from the descriptor of an image
+// (media type, digest, size, platform and artifactType kept; other
+// annotations dropped; the ref name set).
+oci::Descriptor StoreEntry(const oci::Descriptor& image, const TagName& name);
+
+}  // namespace stowage::store
+
+#endif  // STOWAGE_LIB_STORE_STORE_H_
