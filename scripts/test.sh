@@ -7,9 +7,12 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-# Real programs the end-to-end tests drive, beyond what the build needs.
-#   jq   reads `stowage validate --json` output as a script would
-scripts/setup.sh jq || exit 1
+# Real programs the end-to-end tests drive, beyond what the build needs:
+#   jq                     reads stowage's and skopeo's JSON as a script would
+#   umoci skopeo buildah   build real images (tests/images/make_images.sh),
+#                          read what stowage writes and write into its store
+#   openssl zstd           test image data; zstd-compressed archives
+scripts/setup.sh jq umoci skopeo buildah openssl zstd || exit 1
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -77,14 +77,20 @@ Result RunProgram(const std::vector<std::string>& argv, const std::string& input
   return r;
 }
 
-std::string StowageBinary() {
+std::string Runfile(const std::string& path) {
   const char* srcdir = getenv("TEST_SRCDIR");
   const char* workspace = getenv("TEST_WORKSPACE");
   if (srcdir == nullptr || workspace == nullptr) {
     std::fprintf(stderr, "harness: run under 'bazel test' (no TEST_SRCDIR)\n");
     std::abort();
   }
-  return std::string(srcdir) + "/" + workspace + "/cmd/stowage/stowage";
+  return std::string(srcdir) + "/" + workspace + "/" + path;
+}
+
+std::string StowageBinary() { return Runfile("cmd/stowage/stowage"); }
+
+Result Shell(const std::string& script) {
+  return RunProgram({"sh", "-c", script});
 }
 
 Result Stowage(const std::vector<std::string>& args, const std::string& input) {

@@ -25,6 +25,13 @@ Result RunProgram(const std::vector<std::string>& argv, const std::string& input
 // The stowage binary built by Bazel, from the test's runfiles.
 std::string StowageBinary();
 
+// The absolute path of a file of this workspace in the test's runfiles,
+// e.g. Runfile("tests/images/make_images.sh").
+std::string Runfile(const std::string& path);
+
+// Runs `script` with sh -c; for pipelines and redirections in tests.
+Result Shell(const std::string& script);
+
 // Runs the stowage binary with `args`.
 Result Stowage(const std::vector<std::string>& args,
                const std::string& input = "");
