@@ -31,7 +31,9 @@
 # CPU/memcpy/metadata bound, not disk bound. Destinations are removed and
 # `sync`ed between runs (outside the timing) so writeback of one run does not
 # land in the next. Peak RSS is the largest single process of the command
-# (/usr/bin/time %M, which for a pipeline is its biggest member).
+# (/usr/bin/time %M, which for a pipeline is its biggest member). Wall time is
+# taken with $EPOCHREALTIME around /usr/bin/time (about 10 ms of fork/exec
+# overhead is included: the floor for a no-op).
 #
 # Needs (Debian packages): skopeo jq time openssl coreutils tar findutils
 #   apt-get install -y skopeo jq time openssl
@@ -160,17 +162,17 @@ bench() {
   local i t0 t1 tf="$workdir/time.out" ef="$workdir/err.out" walls=() rss=0 cpu=()
   for i in $(seq 0 "$runs"); do  # run 0 is the warm-up
     clean; $prep; warm
-    t0="$(date +%s%N)"
+    t0="$EPOCHREALTIME"
     if ! /usr/bin/time -f '%e %M %U %S' -o "$tf" "$@" > /dev/null 2> "$ef"; then
       echo "FAILED: $name: $*" >&2; cat "$ef" >&2; tail -n 3 "$tf" >&2; exit 1
     fi
-    t1="$(date +%s%N)"
+    t1="$EPOCHREALTIME"
     if [ "$i" -eq 0 ]; then
       if declare -F "check_${name//-/_}" > /dev/null; then "check_${name//-/_}" || true; fi
       continue
     fi
-    read -r _ m u s < <(tail -n 1 "$tf")   # %e has 10 ms resolution: use date's
-    walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", (b-a)/1e9}')"); cpu+=("$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}')")
+    read -r _ m u s < <(tail -n 1 "$tf")   # %e has 10 ms resolution
+    walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", b-a}')"); cpu+=("$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}')")
     [ "$m" -gt "$rss" ] && rss="$m"
   done
   clean

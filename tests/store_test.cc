@@ -388,6 +388,46 @@ TEST_F(StoreTest, BadNamesAndMissingStore) {
   EXPECT_THAT(r.err, HasSubstr("stowage init"));
 }
 
+TEST_F(StoreTest, KilledImportLeavesTheStoreAsItWas) {
+  ASSERT_EQ(S("import", {"oci:" + Images("multi"), "team/multi"}).exit_code, 0);
+  std::string before = Shell("cat " + store_ + "/index.json").out;
+  std::string tar = work_ + "/single.tar";
+  ASSERT_EQ(Shell("skopeo copy -q --preserve-digests oci:" + Images("single") +
+                  ":v1 oci-archive:" + tar + ":v1")
+                .exit_code,
+            0);
+  // The archive arrives through a pipe that stalls halfway, so the import
+  // is certainly mid-way when it is killed.
+  Result killed = Shell(absl::StrCat(
+      "mkfifo ", work_, "/pipe || exit 9; { head -c 700000 ", tar,
+      "; sleep 20; } > ", work_, "/pipe & writer=$!; ", Runfile("cmd/stowage/stowage"),
+      " import -q --store ", store_, " oci-archive:", work_,
+      "/pipe team/app:v1 & pid=$!; sleep 1; kill -9 $pid; wait $pid; rc=$?; "
+      "kill $writer; echo $rc"));
+  EXPECT_EQ(Trim(killed.out), "137");  // SIGKILL: it was still running
+  EXPECT_EQ(Shell("cat " + store_ + "/index.json").out, before);
+  Result ls = S("ls", {});
+  EXPECT_THAT(ls.out, Not(HasSubstr("team/app")));
+  // gc clears what the killed process left (its unpacked staging copy).
+  ASSERT_EQ(S("gc", {}).exit_code, 0);
+  EXPECT_EQ(Shell("ls -A " + store_ + "/stowage/tmp").out, "");
+  EXPECT_EQ(S("export", {"team/multi", "oci:" + work_ + "/still-fine"}).exit_code, 0);
+}
+
+TEST_F(StoreTest, ProgressLineOnlyOnATerminal) {
+  // script(1) gives the import a terminal; stderr then carries the line.
+  Result tty = Shell("script -qec '" + Runfile("cmd/stowage/stowage") + " import --store " +
+                     store_ + " oci:" + Images("multi") + " team/multi' /dev/null");
+  ASSERT_EQ(tty.exit_code, 0) << tty.out;
+  EXPECT_THAT(tty.out, HasSubstr("importing: "));
+  EXPECT_THAT(tty.out, HasSubstr(" blobs, "));
+  // Not a terminal: only the result lines.
+  Result plain = S("import", {"oci:" + Images("multi"), "team/multi:2"});
+  EXPECT_THAT(plain.err, Not(HasSubstr("importing: ")));
+  Result quiet = S("import", {"-q", "oci:" + Images("multi"), "team/multi:3"});
+  EXPECT_EQ(quiet.out + quiet.err, "");
+}
+
 TEST_F(StoreTest, InspectShowsTheImage) {
   ASSERT_EQ(S("import", {"oci:" + Images("single") + ":v1", "team/app:v1"}).exit_code, 0);
   Result r = S("inspect", {"team/app:v1", "--json"});
