@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "cmd/stowage/command.h"
 #include "cmd/stowage/common.h"
 #include "lib/store/transfer.h"
@@ -31,10 +32,17 @@ int RunExport(ExportFlags& flags) {
     const oci::TransferStats& st = result->stats;
     std::cerr << "exported " << result->refs.size() << " image"
               << (result->refs.size() == 1 ? "" : "s") << " to "
-              << flags.options.destination << ": " << st.blobs_copied
-              << " blobs copied (" << HumanSize(st.bytes_copied) << "), "
-              << st.blobs_linked << " linked (" << HumanSize(st.bytes_linked)
-              << "), " << st.blobs_present << " already there\n";
+              << flags.options.destination << ": ";
+    if (absl::StartsWith(flags.options.destination, "oci-archive:")) {
+      // Into a tar, every blob is written; links only staged it.
+      std::cerr << st.blobs_copied + st.blobs_linked << " blobs written ("
+                << HumanSize(st.bytes_copied + st.bytes_linked) << ")";
+    } else {
+      std::cerr << st.blobs_copied << " blobs copied ("
+                << HumanSize(st.bytes_copied) << "), " << st.blobs_linked
+                << " linked (" << HumanSize(st.bytes_linked) << ")";
+    }
+    std::cerr << ", " << st.blobs_present << " already there\n";
   }
   return kExitOk;
 }
