@@ -125,6 +125,16 @@ absl::Status ExtractArchive(const std::string& archive_path,
       return absl::DataLossError(
           absl::StrCat(archive_path, ": entry \"", name, "\" ", why));
     };
+    // A name taken by an earlier file, or a path through one, is the
+    // archive's fault: say so rather than fail on the filesystem below.
+    if (seen.count(name) != 0) return bad("appears twice");
+    for (size_t slash = name.find('/'); slash != std::string::npos;
+         slash = name.find('/', slash + 1)) {
+      if (seen.count(name.substr(0, slash)) != 0) {
+        return bad(absl::StrCat("lies under the file \"", name.substr(0, slash),
+                                "\""));
+      }
+    }
     std::string path = JoinPath(dest, name);
     RETURN_IF_ERROR(MakeDirs(Dirname(path)));
     if (const char* target = archive_entry_hardlink(entry); target != nullptr) {

@@ -1,6 +1,7 @@
 #include "lib/oci/graph.h"
 
 #include <deque>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -24,26 +25,37 @@ absl::StatusOr<Manifest> ReadManifest(const Layout& layout, const Descriptor& d)
 
 absl::StatusOr<std::vector<Descriptor>> CollectGraph(const Layout& layout,
                                                      const Descriptor& root) {
+  // A blob to visit, with the manifests between the root and it (for errors).
+  struct Pending {
+    Descriptor d;
+    std::string via;
+  };
   std::vector<Descriptor> out;
   std::set<std::string> seen;
-  std::deque<Descriptor> queue = {root};
+  std::deque<Pending> queue = {{root, ""}};
   while (!queue.empty()) {
-    Descriptor d = std::move(queue.front());
+    Pending p = std::move(queue.front());
     queue.pop_front();
+    Descriptor& d = p.d;
     if (!seen.insert(d.digest()).second) continue;
     if (IsManifestMediaType(d.media_type())) {
       absl::StatusOr<Manifest> m = ReadManifest(layout, d);
       if (!m.ok()) {
         if (d.digest() == root.digest()) return m.status();
+        std::string chain = p.via.empty() ? "" : absl::StrCat(" (via ", p.via, ")");
         return absl::Status(m.status().code(),
-                            absl::StrCat("in the image ", root.digest(), ": ",
-                                         m.status().message()));
+                            absl::StrCat("in the image ", root.digest(), chain,
+                                         ": ", m.status().message()));
+      }
+      std::string via = p.via;
+      if (d.digest() != root.digest()) {
+        via = via.empty() ? d.digest() : absl::StrCat(via, " -> ", d.digest());
       }
       if (m->is_index()) {
-        for (const Descriptor& child : m->manifests) queue.push_back(child);
+        for (const Descriptor& child : m->manifests) queue.push_back({child, via});
       } else {
-        queue.push_back(*m->config);
-        for (const Descriptor& layer : m->layers) queue.push_back(layer);
+        queue.push_back({*m->config, via});
+        for (const Descriptor& layer : m->layers) queue.push_back({layer, via});
       }
     }
     out.push_back(std::move(d));
@@ -65,22 +77,28 @@ void ListPlatforms(const Layout& layout, const Manifest& index,
   }
 }
 
-absl::StatusOr<Descriptor> Select(const Layout& layout, const Manifest& index,
-                                  const Platform& platform, int depth) {
+// nullopt when no image for `platform` is there. Errors reading a nested
+// index are errors, not a missing platform: a missing blob must not pass for
+// an absent platform.
+absl::StatusOr<std::optional<Descriptor>> Select(const Layout& layout,
+                                                 const Manifest& index,
+                                                 const Platform& platform,
+                                                 int depth) {
   for (const Descriptor& child : index.manifests) {
     if (child.platform().has_value() && child.platform()->Matches(platform) &&
         IsImageManifestMediaType(child.media_type())) {
-      return child;
+      return std::optional<Descriptor>(child);
     }
   }
   for (const Descriptor& child : index.manifests) {
     if (IsIndexMediaType(child.media_type()) && depth < 8) {
       ASSIGN_OR_RETURN(Manifest nested, ReadManifest(layout, child));
-      absl::StatusOr<Descriptor> found = Select(layout, nested, platform, depth + 1);
-      if (found.ok() || !absl::IsNotFound(found.status())) return found;
+      ASSIGN_OR_RETURN(std::optional<Descriptor> found,
+                       Select(layout, nested, platform, depth + 1));
+      if (found.has_value()) return found;
     }
   }
-  return absl::NotFoundError("");
+  return std::optional<Descriptor>();
 }
 
 }  // namespace
@@ -90,8 +108,8 @@ absl::StatusOr<Descriptor> SelectPlatform(const Layout& layout,
                                           const Platform& platform) {
   ASSIGN_OR_RETURN(Manifest m, ReadManifest(layout, root));
   if (!m.is_index()) return root;
-  absl::StatusOr<Descriptor> found = Select(layout, m, platform, 0);
-  if (found.ok() || !absl::IsNotFound(found.status())) return found;
+  ASSIGN_OR_RETURN(std::optional<Descriptor> found, Select(layout, m, platform, 0));
+  if (found.has_value()) return *std::move(found);
   std::vector<std::string> platforms;
   ListPlatforms(layout, m, &platforms, 0);
   return absl::NotFoundError(absl::StrCat(

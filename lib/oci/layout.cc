@@ -264,9 +264,14 @@ absl::StatusOr<bool> TransferOne(const Layout& src, const Layout& dst,
     RemoveFile(tmp).IgnoreError();
     absl::Status linked = HardLink(from, tmp);
     if (linked.ok()) {
-      absl::Status s = options.verify_links
-                           ? VerifyBlobFile(tmp, d, options.progress)
-                           : absl::OkStatus();
+      absl::Status s = absl::OkStatus();
+      if (options.verify_links) {
+        // The link is the source's inode: a mismatch is the source's, so
+        // name the source, not the temporary name that is about to go.
+        absl::StatusOr<Fd> fd = OpenForRead(tmp);
+        s = fd.ok() ? HashStream(*fd, from, d, nullptr, options.progress)
+                    : fd.status();
+      }
       if (s.ok()) s = SyncFile(tmp);
       if (s.ok()) s = Rename(tmp, to);
       if (!s.ok()) {
