@@ -34,6 +34,7 @@ Command AddGcCommand(CLI::App& root);
 Command AddLsCommand(CLI::App& root);
 Command AddTagsCommand(CLI::App& root);
 Command AddInspectCommand(CLI::App& root);
+Command AddPublishCommand(CLI::App& root);
 
 }  // namespace stowage
 

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
       stowage::AddTagsCommand(app),    stowage::AddInspectCommand(app),
       stowage::AddTagCommand(app),     stowage::AddUntagCommand(app),
       stowage::AddRmCommand(app),      stowage::AddGcCommand(app),
+      stowage::AddPublishCommand(app),
       stowage::AddValidateCommand(app),
   };
 

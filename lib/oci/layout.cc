@@ -255,7 +255,9 @@ absl::StatusOr<bool> TransferOne(const Layout& src, const Layout& dst,
                                           " bytes, its descriptor says ",
                                           d.size()));
   }
-  if (options.allow_links && same_device) {
+  bool readable = (info->mode & 0444) == 0444;
+  if (options.allow_links && same_device &&
+      (readable || !options.link_only_world_readable)) {
     // Link under a temporary name, check what was linked, then rename: the
     // bytes verified are the bytes kept.
     std::string tmp = JoinPath(

@@ -71,6 +71,9 @@ struct TransferOptions {
   // while they stream. Turned off only for sources already verified (the
   // store's own blobs).
   bool verify_links = true;
+  // Link only source files every user may read (mode 0444 or more); copy
+  // others, as 0644. For trees a web server must read.
+  bool link_only_world_readable = false;
   // Threads hashing and copying blobs at once; 0 means one per core.
   int threads = 0;
   Progress* progress = nullptr;

@@ -1,0 +1,102 @@
+// stowage publish: render the store as a static registry tree plus server
+// configuration.
+
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cmd/stowage/command.h"
+#include "cmd/stowage/common.h"
+#include "lib/publish/publish.h"
+
+namespace stowage {
+namespace {
+
+struct PublishFlags {
+  std::string store;
+  std::string out_dir;
+  std::vector<std::string> repos;
+  std::vector<std::string> servers = {"nginx"};
+  std::string serve_root;
+  std::string listen = "127.0.0.1:8080";
+  bool quiet = false;
+};
+
+int RunPublish(const PublishFlags& flags) {
+  publish::PublishOptions options;
+  options.out_dir = flags.out_dir;
+  options.repo_patterns = flags.repos;
+  options.serve_root = flags.serve_root;
+  options.listen = flags.listen;
+  options.servers.clear();
+  for (const std::string& name : flags.servers) {
+    absl::StatusOr<publish::Server> s = publish::ParseServer(name);
+    if (!s.ok()) return Fail("publish", s.status());
+    options.servers.push_back(*s);
+  }
+  absl::StatusOr<store::Store> s = store::Store::Open(flags.store);
+  if (!s.ok()) return Fail("publish", s.status());
+  absl::StatusOr<publish::PublishReport> r;
+  {
+    TerminalProgress progress("publishing", flags.quiet);
+    options.progress = &progress;
+    r = publish::Publish(*s, options);
+  }
+  if (!r.ok()) return Fail("publish", r.status());
+  for (const std::string& w : r->warnings) {
+    std::cerr << "stowage publish: warning: " << w << "\n";
+  }
+  if (!flags.quiet) {
+    std::cout << "published " << r->repositories << " repositor"
+              << (r->repositories == 1 ? "y" : "ies") << ", " << r->tags << " tag"
+              << (r->tags == 1 ? "" : "s") << " to " << flags.out_dir << "/www ("
+              << r->files << " files, " << HumanSize(r->blob_bytes) << " of blobs): "
+              << r->written << " written, " << r->linked << " linked, " << r->removed
+              << " removed, " << r->unchanged << " unchanged\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command AddPublishCommand(CLI::App& root) {
+  auto flags = std::make_shared<PublishFlags>();
+  CLI::App* app = root.add_subcommand(
+      "publish",
+      "Render the store as a static registry that nginx, Apache, Caddy or S3 serve");
+  app->add_option("OUTDIR", flags->out_dir,
+                  "A new folder, or the folder of an earlier publish (updated in "
+                  "place: only what changed is written)")
+      ->required();
+  app->add_option("--repo", flags->repos,
+                  "Publish only repositories matching this pattern ('*' matches "
+                  "'/' too, e.g. 'team/*'); repeatable");
+  app->add_option("--server", flags->servers,
+                  "Configuration to generate: nginx, apache, caddy, s3 "
+                  "(comma-separated or repeated)")
+      ->delimiter(',')
+      ->capture_default_str();
+  app->add_option("--serve-root", flags->serve_root,
+                  "Where OUTDIR will be on the serving machine, if not here "
+                  "(paths in the configuration use it)");
+  app->add_option("--listen", flags->listen,
+                  "ADDRESS:PORT of the standalone nginx, Apache and Caddy "
+                  "configurations")
+      ->capture_default_str();
+  app->add_flag("-q,--quiet", flags->quiet, "Print nothing but warnings and errors");
+  AddStoreOption(app, &flags->store);
+  app->footer(
+      "OUTDIR/www is the served root (www/v2/... is the pull API as files); "
+      "OUTDIR/nginx, apache, caddy and s3 hold the configuration, OUTDIR "
+      "itself is an OCI layout of the published images. Each blob is stored "
+      "once; the tree's files are hard links to it.\n\n"
+      "Examples:\n"
+      "  stowage publish /srv/registry --server nginx,caddy\n"
+      "  nginx -p /srv/registry/nginx -c /srv/registry/nginx/nginx.conf\n"
+      "  skopeo inspect --tls-verify=false docker://127.0.0.1:8080/team/app:v1\n"
+      "  stowage publish out --server s3 && out/s3/upload.sh my-bucket");
+  return Command{app, [flags] { return RunPublish(*flags); }};
+}
+
+}  // namespace stowage

@@ -1,0 +1,273 @@
+#include "lib/publish/plan.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <deque>
+#include <memory>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "lib/base/status_macros.h"
+#include "lib/crypto/sha256.h"
+#include "lib/json/json_writer.h"
+#include "lib/oci/graph.h"
+#include "lib/oci/media_types.h"
+#include "lib/reference/reference.h"
+
+namespace stowage::publish {
+namespace {
+
+constexpr char kOctetStream[] = "application/octet-stream";
+constexpr char kJson[] = "application/json";
+
+// Manifests are shared between tags and repositories: read each once.
+class ManifestCache {
+ public:
+  explicit ManifestCache(const oci::Layout& layout) : layout_(layout) {}
+
+  absl::StatusOr<const oci::Manifest*> Get(const oci::Descriptor& d) {
+    auto it = cache_.find(d.digest());
+    if (it != cache_.end()) return it->second.get();
+    ASSIGN_OR_RETURN(oci::Manifest m, oci::ReadManifest(layout_, d));
+    auto owned = std::make_unique<oci::Manifest>(std::move(m));
+    const oci::Manifest* raw = owned.get();
+    cache_.emplace(d.digest(), std::move(owned));
+    return raw;
+  }
+
+ private:
+  const oci::Layout& layout_;
+  std::unordered_map<std::string, std::unique_ptr<oci::Manifest>> cache_;
+};
+
+struct Referrer {
+  std::string media_type;
+  std::string digest;
+  int64_t size;
+  std::string artifact_type;
+  JsonValue annotations;
+};
+
+bool Selected(const std::string& repository, const PlanOptions& options) {
+  if (options.repo_patterns.empty()) return true;
+  for (const std::string& p : options.repo_patterns) {
+    if (fnmatch(p.c_str(), repository.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
+
+std::string ReferrersIndex(std::vector<Referrer> referrers) {
+  std::sort(referrers.begin(), referrers.end(),
+            [](const Referrer& a, const Referrer& b) { return a.digest < b.digest; });
+  JsonValue list = JsonValue::Array();
+  for (const Referrer& r : referrers) {
+    JsonValue d = JsonValue::Object();
+    d.Set("mediaType", JsonValue::String(r.media_type));
+    d.Set("digest", JsonValue::String(r.digest));
+    d.Set("size", JsonValue::Int(r.size));
+    if (!r.artifact_type.empty()) {
+      d.Set("artifactType", JsonValue::String(r.artifact_type));
+    }
+    if (r.annotations.is_object() && !r.annotations.members().empty()) {
+      d.Set("annotations", r.annotations);
+    }
+    list.Append(std::move(d));
+  }
+  JsonValue index = JsonValue::Object();
+  index.Set("schemaVersion", JsonValue::Int(2));
+  index.Set("mediaType", JsonValue::String(oci::kOciIndex));
+  index.Set("manifests", std::move(list));
+  return index.Serialize();
+}
+
+// Adds the files of one repository to `files` (keyed by path).
+absl::Status PlanRepository(const std::string& repo,
+                            const std::vector<const store::TagEntry*>& tags,
+                            ManifestCache& cache, SitePlan& plan,
+                            std::map<std::string, SiteFile>& files) {
+  const std::string base = absl::StrCat("v2/", repo, "/");
+  auto add_blob = [&](const std::string& digest, int64_t size) {
+    plan.blobs.emplace(digest, size);
+    SiteFile f;
+    f.path = absl::StrCat(base, "blobs/", digest);
+    f.blob = digest;
+    f.content_type = kOctetStream;
+    f.digest = digest;
+    files[f.path] = std::move(f);
+  };
+  auto add_manifest = [&](const std::string& ref, const std::string& digest,
+                          const std::string& media_type) {
+    SiteFile f;
+    f.path = absl::StrCat(base, "manifests/", ref);
+    f.blob = digest;
+    f.content_type = media_type;
+    f.digest = digest;
+    f.manifest = true;
+    files[f.path] = std::move(f);
+  };
+
+  std::set<std::string> tag_names;
+  std::set<std::string> seen;
+  std::map<std::string, std::vector<Referrer>> referrers;  // by subject
+  for (const store::TagEntry* tag : tags) {
+    tag_names.insert(tag->name.tag);
+    std::deque<oci::Descriptor> queue = {tag->descriptor};
+    const std::string& root_type = tag->descriptor.media_type();
+    add_manifest(tag->name.tag, tag->descriptor.digest(), root_type);
+    while (!queue.empty()) {
+      oci::Descriptor d = std::move(queue.front());
+      queue.pop_front();
+      if (!seen.insert(d.digest()).second) continue;
+      add_blob(d.digest(), d.size());
+      if (!oci::IsManifestMediaType(d.media_type())) continue;
+      absl::StatusOr<const oci::Manifest*> m = cache.Get(d);
+      if (!m.ok()) {
+        return Annotate(m.status(), absl::StrCat("the image ",
+                                                 tag->name.String()));
+      }
+      add_manifest(d.digest(), d.digest(), (*m)->media_type);
+      if ((*m)->subject.has_value()) {
+        std::string artifact_type = (*m)->artifact_type;
+        if (artifact_type.empty() && (*m)->config.has_value()) {
+          artifact_type = (*m)->config->media_type();
+        }
+        referrers[(*m)->subject->digest()].push_back(
+            Referrer{(*m)->media_type, d.digest(), d.size(), artifact_type,
+                     (*m)->annotations});
+      }
+      if ((*m)->is_index()) {
+        for (const oci::Descriptor& c : (*m)->manifests) queue.push_back(c);
+      } else {
+        queue.push_back(*(*m)->config);
+        for (const oci::Descriptor& l : (*m)->layers) queue.push_back(l);
+      }
+    }
+  }
+
+  for (auto& [subject, list] : referrers) {
+    std::string body = ReferrersIndex(list);
+    std::string digest = Sha256::DigestOf(body);
+    SiteFile r;
+    r.path = absl::StrCat(base, "referrers/", subject);
+    r.content = body;
+    r.content_type = oci::kOciIndex;
+    files[r.path] = r;
+    // The tag fallback: sha256-<hex> names the same index.
+    std::string fallback = absl::StrCat("sha256-", oci::DigestHex(subject));
+    if (tag_names.count(fallback) > 0) {
+      plan.warnings.push_back(absl::StrCat(
+          repo, ":", fallback, " is a tag in the store; it is published as "
+          "it is instead of the referrers index"));
+      continue;
+    }
+    tag_names.insert(fallback);
+    for (const std::string& name : {fallback, digest}) {
+      SiteFile f;
+      f.path = absl::StrCat(base, "manifests/", name);
+      f.content = body;
+      f.content_type = oci::kOciIndex;
+      f.digest = digest;
+      f.manifest = true;
+      files[f.path] = f;
+    }
+    SiteFile b;
+    b.path = absl::StrCat(base, "blobs/", digest);
+    b.content = body;
+    b.content_type = kOctetStream;
+    b.digest = digest;
+    files[b.path] = std::move(b);
+  }
+
+  JsonWriter w;
+  w.StartObject().Key("name").String(repo).Key("tags").StartArray();
+  for (const std::string& t : tag_names) w.String(t);
+  w.EndArray().EndObject();
+  SiteFile list;
+  list.path = absl::StrCat(base, "tags/list");
+  list.content = w.Take();
+  list.content_type = kJson;
+  files[list.path] = std::move(list);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string ErrorBody(absl::string_view code, absl::string_view message) {
+  JsonWriter w;
+  w.StartObject().Key("errors").StartArray().StartObject();
+  w.Key("code").String(code).Key("message").String(message);
+  w.Key("detail").StartObject().EndObject();
+  w.EndObject().EndArray().EndObject();
+  return w.Take();
+}
+
+absl::StatusOr<SitePlan> PlanSite(const store::Store& store,
+                                  const PlanOptions& options) {
+  SitePlan plan;
+  std::vector<std::string> skipped;
+  ASSIGN_OR_RETURN(std::vector<store::TagEntry> tags, store.Tags(&skipped));
+  for (const std::string& name : skipped) {
+    if (name.empty()) {
+      plan.warnings.push_back(
+          "an index.json entry without a name was skipped (name it with "
+          "'stowage tag')");
+      continue;
+    }
+    absl::StatusOr<store::TagName> parsed = store::ParseTagName(name);
+    plan.warnings.push_back(absl::StrCat(
+        "index.json entry \"", name, "\" skipped: ",
+        parsed.ok() ? "it is not REPOSITORY:TAG"
+                    : std::string(parsed.status().message())));
+  }
+  std::map<std::string, std::vector<const store::TagEntry*>> by_repo;
+  for (const store::TagEntry& e : tags) {
+    if (!Selected(e.name.repository, options)) continue;
+    by_repo[e.name.repository].push_back(&e);
+    plan.tags.push_back(e);
+  }
+
+  ManifestCache cache(store.layout());
+  std::map<std::string, SiteFile> files;
+  for (const auto& [repo, repo_tags] : by_repo) {
+    RETURN_IF_ERROR(PlanRepository(repo, repo_tags, cache, plan, files));
+    plan.repositories.push_back(repo);
+  }
+
+  JsonWriter w;
+  w.StartObject().Key("repositories").StartArray();
+  for (const std::string& r : plan.repositories) w.String(r);
+  w.EndArray().EndObject();
+  SiteFile catalog;
+  catalog.path = "v2/_catalog";
+  catalog.content = w.Take();
+  catalog.content_type = kJson;
+  files[catalog.path] = std::move(catalog);
+  SiteFile ping;
+  ping.path = "v2/_ping.json";
+  ping.content = "{}";
+  ping.content_type = kJson;
+  files[ping.path] = std::move(ping);
+
+  // A file whose path is also another's folder cannot be written: e.g. a
+  // tag "tags" of team/app and the repository team/app/manifests.
+  for (const auto& [path, f] : files) {
+    for (size_t slash = path.find('/'); slash != std::string::npos;
+         slash = path.find('/', slash + 1)) {
+      std::string parent = path.substr(0, slash);
+      if (files.count(parent) > 0) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "cannot publish both ", parent, " and ", path,
+            ": one would be a file and a folder at once; rename a tag or "
+            "repository"));
+      }
+    }
+  }
+  for (auto& [path, f] : files) plan.files.push_back(std::move(f));
+  return plan;
+}
+
+}  // namespace stowage::publish

@@ -1,0 +1,64 @@
+// The site plan: every file of a published registry tree, decided from the
+// store alone (a pure function of it), before anything is written.
+//
+// Paths are relative to the served root (OUTDIR/www):
+//   v2/_ping.json                            what GET /v2/ answers ({})
+//   v2/_catalog                              {"repositories":[...]}
+//   v2/<name>/tags/list                      {"name":...,"tags":[...]}
+//   v2/<name>/manifests/<tag>                manifest bytes, per tag
+//   v2/<name>/manifests/sha256:<hex>         every manifest and index
+//                                            reachable from a tag
+//   v2/<name>/blobs/sha256:<hex>             every blob, manifests too
+//   v2/<name>/referrers/sha256:<hex>         OCI index of the manifests whose
+//                                            subject is that digest
+// plus, per subject, the tag "sha256-<hex>" of the referrers tag fallback.
+
+#ifndef STOWAGE_LIB_PUBLISH_PLAN_H_
+#define STOWAGE_LIB_PUBLISH_PLAN_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/store/store.h"
+
+namespace stowage::publish {
+
+struct SiteFile {
+  std::string path;          // relative to the served root
+  std::string blob;          // the digest whose bytes this file is, or ""
+  std::string content;       // the bytes, when `blob` is ""
+  std::string content_type;  // exact Content-Type to send
+  std::string digest;        // Docker-Content-Digest to send, or ""
+  bool manifest = false;     // served from manifests/: needs its own type
+};
+
+struct SitePlan {
+  std::vector<SiteFile> files;              // sorted by path, unique
+  std::map<std::string, int64_t> blobs;     // every blob the files use
+  std::vector<std::string> repositories;    // published, sorted
+  std::vector<store::TagEntry> tags;        // published, sorted
+  std::vector<std::string> warnings;        // what was skipped, and why
+};
+
+struct PlanOptions {
+  // fnmatch(3) patterns on repository names ('*' also matches '/'); empty
+  // publishes every repository.
+  std::vector<std::string> repo_patterns;
+};
+
+// Plans the site for `store`. Store entries whose names break the OCI rules
+// are skipped with a warning naming the entry and the rule. Errors: a damaged
+// image (NotFound/DataLoss naming the blob).
+absl::StatusOr<SitePlan> PlanSite(const store::Store& store,
+                                  const PlanOptions& options);
+
+// The JSON body of a distribution-spec error, e.g. ErrorBody("BLOB_UNKNOWN",
+// "blob unknown to registry").
+std::string ErrorBody(absl::string_view code, absl::string_view message);
+
+}  // namespace stowage::publish
+
+#endif  // STOWAGE_LIB_PUBLISH_PLAN_H_

@@ -1,0 +1,62 @@
+// stowage publish: the store rendered into a static registry.
+//
+// OUTDIR after a publish:
+//   oci-layout, index.json, blobs/sha256/   an OCI layout of exactly the
+//                                          published images: each blob once
+//   www/                                   the served root: www/v2/... (see
+//                                          plan.h), every blob and manifest
+//                                          there a hard link into blobs/
+//   nginx/ apache/ caddy/ s3/              configuration per --server
+//
+// Publishing is deterministic (the same store gives the same bytes) and
+// incremental: files that are already right are left alone, changed ones are
+// replaced atomically (temporary name, rename), and what no longer belongs is
+// removed last, so a server never serves a half-written file and never a tag
+// before its blobs.
+
+#ifndef STOWAGE_LIB_PUBLISH_PUBLISH_H_
+#define STOWAGE_LIB_PUBLISH_PUBLISH_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/base/progress.h"
+#include "lib/publish/plan.h"
+#include "lib/publish/servers.h"
+#include "lib/store/store.h"
+
+namespace stowage::publish {
+
+struct PublishOptions {
+  std::string out_dir;
+  std::vector<std::string> repo_patterns;
+  std::vector<Server> servers = {Server::kNginx};
+  // Where OUTDIR will be on the machine that serves it; default: out_dir.
+  std::string serve_root;
+  std::string listen = "127.0.0.1:8080";
+  Progress* progress = nullptr;
+};
+
+struct PublishReport {
+  uint64_t repositories = 0;
+  uint64_t tags = 0;
+  uint64_t files = 0;      // files in the served tree
+  uint64_t written = 0;    // files written anew
+  uint64_t linked = 0;     // files (re)linked to a blob
+  uint64_t removed = 0;    // files that no longer belong
+  uint64_t unchanged = 0;
+  uint64_t blob_bytes = 0; // bytes of the distinct blobs
+  std::vector<std::string> warnings;
+};
+
+// Publishes `store` into options.out_dir (created if missing). A non-empty
+// folder that is not an earlier publish is FailedPrecondition: publish never
+// deletes files it did not write.
+absl::StatusOr<PublishReport> Publish(const store::Store& store,
+                                      const PublishOptions& options);
+
+}  // namespace stowage::publish
+
+#endif  // STOWAGE_LIB_PUBLISH_PUBLISH_H_
