@@ -47,7 +47,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >&2
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  # Servers (nginx, apache2, dockerd, containerd) are installed, not started:
+  # the tests start private instances on 127.0.0.1 and stop them.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && made_policy=1
+  fi
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || {
+    [ "$made_policy" = 1 ] && rm -f "$policy"
+    exit 1
+  }
+  [ "$made_policy" = 1 ] && rm -f "$policy"
 fi
 
 # Debian's rules_cc 0.0.4 calls use_cpp_toolchain(), which Bazel 4.2.3 lacks.

@@ -12,7 +12,12 @@ cd "$root"
 #   umoci skopeo buildah   build real images (tests/images/make_images.sh),
 #                          read what stowage writes and write into its store
 #   openssl zstd           test image data; zstd-compressed archives
-scripts/setup.sh jq umoci skopeo buildah openssl zstd || exit 1
+#   nginx apache2 caddy    serve published trees
+#   podman docker.io containerd   pull from them (private daemons, vfs)
+#   docker-registry        the reference registry, for byte comparisons
+#   curl                   raw HTTP checks of status, headers and bodies
+scripts/setup.sh jq umoci skopeo buildah openssl zstd nginx apache2 caddy \
+  podman docker.io containerd docker-registry curl || exit 1
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

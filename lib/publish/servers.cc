@@ -197,7 +197,11 @@ std::vector<GeneratedFile> Apache(const SitePlan& plan, const ServerOptions& o) 
                               "    AllowOverride FileInfo Indexes\n",
                               "    Options -Indexes\n",
                               "    Require all granted\n",
-                              "</Directory>\n")});
+                              "</Directory>\n",
+                              "# The per-folder .htaccess files are configuration, not content.\n",
+                              "<FilesMatch \"^\\.ht\">\n",
+                              "    Require all denied\n",
+                              "</FilesMatch>\n")});
   std::string port = o.listen;
   out.push_back({"apache/httpd.conf",
                  absl::StrCat(
@@ -206,6 +210,9 @@ std::vector<GeneratedFile> Apache(const SitePlan& plan, const ServerOptions& o) 
                      ":\n#   apache2 -f ", o.out_root, "/apache/httpd.conf -DFOREGROUND\n",
                      "ServerRoot \"", o.out_root, "/apache\"\n",
                      "ServerName localhost\n",
+                     "# Workers run as the web server's user when started as root.\n",
+                     "User www-data\n",
+                     "Group www-data\n",
                      "Listen ", o.listen, "\n",
                      "PidFile run/httpd.pid\n",
                      "ErrorLog run/error.log\n",
