@@ -1,0 +1,191 @@
+// End-to-end: the published tree itself. Deterministic (the same store gives
+// the same bytes, checked against a golden listing), incremental (only what
+// changed is written, what no longer belongs is removed), and careful with
+// bad input (invalid names skipped with a warning, foreign folders refused).
+//
+// To regenerate the golden listing after an intended change:
+//   STOWAGE_UPDATE_GOLDEN=$PWD bazel test //tests:publish_tree_test
+// then review `git diff testdata/golden`.
+
+#include <stdlib.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/harness/process.h"
+
+namespace stowage {
+namespace {
+
+using ::stowage::testing::MakeTempDir;
+using ::stowage::testing::Result;
+using ::stowage::testing::Runfile;
+using ::stowage::testing::Shell;
+using ::stowage::testing::Stowage;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string Trim(const std::string& s) {
+  return std::string(absl::StripAsciiWhitespace(s));
+}
+
+class PublishTreeTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    images_ = new std::string(MakeTempDir() + "/images");
+    Result r = Shell(absl::StrCat("bash ", Runfile("tests/images/make_images.sh"), " ",
+                                  *images_, " >/dev/null"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  void SetUp() override {
+    work_ = MakeTempDir();
+    store_ = work_ + "/store";
+    ASSERT_EQ(Stowage({"init", store_}).exit_code, 0);
+    for (auto [src, dst] : std::vector<std::pair<std::string, std::string>>{
+             {"single:v1", "team/app:v1"},
+             {"artifact:sbom", "team/app:sbom"},
+             {"multi:latest", "library/multi:latest"},
+             {"multiref:a", "org/sub/tools:a"},
+             {"multiref:b", "org/sub/tools:b"},
+             {"docker:v1", "team/docker:v1"}}) {
+      Result imp = S({"import", "oci:" + *images_ + "/" + src, dst});
+      ASSERT_EQ(imp.exit_code, 0) << imp.err;
+    }
+  }
+
+  Result S(std::vector<std::string> args) {
+    args.push_back("--store");
+    args.push_back(store_);
+    return Stowage(args);
+  }
+
+  Result Publish(const std::string& out) {
+    return S({"publish", out, "--server", "nginx,apache,caddy,s3", "--serve-root",
+              "/srv/stowage", "--listen", "127.0.0.1:8080"});
+  }
+
+  // "sha256  path" of every file, sorted; hard links show as their content.
+  static std::string Listing(const std::string& out) {
+    return Shell("cd " + out + " && find . -type f ! -path './nginx/run/*' ! -path './apache/run/*' "
+                 "| LC_ALL=C sort | xargs sha256sum")
+        .out;
+  }
+
+  static std::string* images_;
+  std::string work_;
+  std::string store_;
+};
+
+std::string* PublishTreeTest::images_ = nullptr;
+
+TEST_F(PublishTreeTest, SameStoreSameBytesAndGolden) {
+  Result a = Publish(work_ + "/a");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  Result b = Publish(work_ + "/b");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  std::string listing = Listing(work_ + "/a");
+  EXPECT_EQ(listing, Listing(work_ + "/b"));
+  EXPECT_THAT(listing, HasSubstr("./www/v2/team/app/manifests/v1\n"));
+
+  const char* update = getenv("STOWAGE_UPDATE_GOLDEN");
+  if (update != nullptr && *update != '\0') {
+    std::ofstream(std::string(update) + "/testdata/golden/publish_tree.txt") << listing;
+    GTEST_SKIP() << "golden listing rewritten";
+  }
+  std::ifstream in(Runfile("testdata/golden/publish_tree.txt"));
+  std::stringstream golden;
+  golden << in.rdbuf();
+  EXPECT_EQ(listing, golden.str())
+      << "the published tree changed; if that is intended, regenerate with "
+         "STOWAGE_UPDATE_GOLDEN (see the top of this file)";
+}
+
+TEST_F(PublishTreeTest, RepublishWritesOnlyWhatChanged) {
+  std::string out = work_ + "/out";
+  Result first = Publish(out);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.out, HasSubstr("0 removed, 0 unchanged"));
+
+  Result again = Publish(out);
+  ASSERT_EQ(again.exit_code, 0);
+  EXPECT_THAT(again.out, HasSubstr(": 0 written, 0 linked, 0 removed"));
+
+  // Move a tag: its manifest file is relinked; the lists and configuration
+  // that name it are rewritten; nothing else.
+  ASSERT_EQ(S({"tag", "org/sub/tools:b", "org/sub/tools:a"}).exit_code, 0);
+  Result moved = Publish(out);
+  ASSERT_EQ(moved.exit_code, 0);
+  EXPECT_THAT(moved.out, HasSubstr("1 linked"));
+  std::string b_digest = Trim(Shell("jq -r '.manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"]==\"b\") | .digest' " +
+                                    *images_ + "/multiref/index.json").out);
+  EXPECT_EQ(Trim(Shell("sha256sum < " + out + "/www/v2/org/sub/tools/manifests/a | cut -c1-64").out),
+            b_digest.substr(7));
+
+  // The image "a" named before is now untagged: its files are gone.
+  std::string a_digest = Trim(Shell("jq -r '.manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"]==\"a\") | .digest' " +
+                                    *images_ + "/multiref/index.json").out);
+  EXPECT_NE(Shell("test -e " + out + "/www/v2/org/sub/tools/manifests/" + a_digest).exit_code, 0);
+  EXPECT_THAT(moved.out, Not(HasSubstr(" 0 removed")));
+
+  // Remove a repository: its folder goes, and it leaves the catalog.
+  ASSERT_EQ(S({"rm", "team/docker"}).exit_code, 0);
+  Result removed = Publish(out);
+  ASSERT_EQ(removed.exit_code, 0);
+  EXPECT_THAT(removed.out, Not(HasSubstr(" 0 removed")));
+  EXPECT_NE(Shell("test -e " + out + "/www/v2/team/docker").exit_code, 0);
+  EXPECT_THAT(Shell("cat " + out + "/www/v2/_catalog").out, Not(HasSubstr("team/docker")));
+  // And the tree equals a fresh publish of the same store.
+  ASSERT_EQ(Publish(work_ + "/fresh").exit_code, 0);
+  EXPECT_EQ(Listing(out), Listing(work_ + "/fresh"));
+}
+
+TEST_F(PublishTreeTest, RepoPatternsSelect) {
+  std::string out = work_ + "/sel";
+  Result r = S({"publish", out, "--repo", "org/*", "--repo", "library/*"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Trim(Shell("cat " + out + "/www/v2/_catalog").out),
+            "{\"repositories\":[\"library/multi\",\"org/sub/tools\"]}");
+  EXPECT_THAT(r.out, HasSubstr("published 2 repositories, 3 tags"));
+}
+
+TEST_F(PublishTreeTest, InvalidNamesAreSkippedWithAWarning) {
+  // Another tool wrote an entry whose name breaks the OCI rules.
+  Result copy = Shell("skopeo copy -q --preserve-digests oci:" + *images_ +
+                      "/single:v1 oci:" + store_ + ":Bad/Name:v1");
+  ASSERT_EQ(copy.exit_code, 0) << copy.err;
+  Result r = S({"publish", work_ + "/out"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("warning: index.json entry \"Bad/Name:v1\" skipped: "
+                               "Bad/Name:v1: position 1: oci/name-component"));
+  EXPECT_NE(Shell("test -e " + work_ + "/out/www/v2/Bad").exit_code, 0);
+}
+
+TEST_F(PublishTreeTest, RefusesAFolderItDidNotWrite) {
+  std::string mine = work_ + "/mine";
+  ASSERT_EQ(Shell("mkdir -p " + mine + " && echo keep > " + mine + "/notes.txt").exit_code, 0);
+  Result r = S({"publish", mine});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("not empty and is not an OCI image layout"));
+  EXPECT_EQ(Trim(Shell("cat " + mine + "/notes.txt").out), "keep");
+  Result bad = S({"publish", work_ + "/x", "--server", "iis"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("server \"iis\" is not one of nginx, apache, caddy, s3"));
+}
+
+TEST_F(PublishTreeTest, PublishedTreeIsAnOciLayoutSkopeoReads) {
+  std::string out = work_ + "/out";
+  ASSERT_EQ(S({"publish", out}).exit_code, 0);
+  Result r = Shell("skopeo inspect oci:" + out + ":team/app:v1 | jq -r .Digest");
+  EXPECT_EQ(Trim(r.out), Trim(Shell("jq -r '.manifests[0].digest' " + *images_ +
+                                    "/single/index.json").out));
+}
+
+}  // namespace
+}  // namespace stowage
