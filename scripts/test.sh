@@ -16,8 +16,20 @@ cd "$root"
 #   podman docker.io containerd   pull from them (private daemons, vfs)
 #   docker-registry        the reference registry, for byte comparisons
 #   curl                   raw HTTP checks of status, headers and bodies
+#   awscli                 runs the generated S3 upload plan
 scripts/setup.sh jq umoci skopeo buildah openssl zstd nginx apache2 caddy \
-  podman docker.io containerd docker-registry curl || exit 1
+  podman docker.io containerd docker-registry curl awscli || exit 1
+
+# The S3 emulator (s3rver) the S3 test uploads to comes from the npm
+# registry, pinned by tests/s3/package-lock.json.
+if ! command -v npm >/dev/null 2>&1; then
+  scripts/setup.sh nodejs npm || exit 1
+fi
+if [ ! -x tests/s3/node_modules/.bin/s3rver ] ||
+   [ tests/s3/package-lock.json -nt tests/s3/node_modules/.package-lock.json ]; then
+  (cd tests/s3 && npm ci --no-audit --no-fund --loglevel=error) || exit 1
+fi
+export STOWAGE_S3RVER="$root/tests/s3/node_modules/.bin/s3rver"
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
