@@ -20,6 +20,7 @@ struct PublishFlags {
   std::vector<std::string> servers = {"nginx"};
   std::string serve_root;
   std::string listen = "127.0.0.1:8080";
+  std::string base_url;
   bool quiet = false;
 };
 
@@ -29,6 +30,7 @@ int RunPublish(const PublishFlags& flags) {
   options.repo_patterns = flags.repos;
   options.serve_root = flags.serve_root;
   options.listen = flags.listen;
+  options.base_url = flags.base_url;
   options.servers.clear();
   for (const std::string& name : flags.servers) {
     absl::StatusOr<publish::Server> s = publish::ParseServer(name);
@@ -54,6 +56,9 @@ int RunPublish(const PublishFlags& flags) {
               << r->files << " files, " << HumanSize(r->blob_bytes) << " of blobs): "
               << r->written << " written, " << r->linked << " linked, " << r->removed
               << " removed, " << r->unchanged << " unchanged\n";
+    for (const store::TagEntry& t : r->published_examples) {
+      std::cout << "  docker pull " << r->registry_host << "/" << t.name.String() << "\n";
+    }
   }
   return kExitOk;
 }
@@ -84,6 +89,11 @@ Command AddPublishCommand(CLI::App& root) {
                   "ADDRESS:PORT of the standalone nginx, Apache and Caddy "
                   "configurations")
       ->capture_default_str();
+  app->add_option("--base-url", flags->base_url,
+                  "Where clients will reach the registry, e.g. "
+                  "https://registry.example.com (host and port only: clients "
+                  "always ask for /v2/ at the root); used in the pull commands "
+                  "shown");
   app->add_flag("-q,--quiet", flags->quiet, "Print nothing but warnings and errors");
   AddStoreOption(app, &flags->store);
   app->footer(

@@ -9,9 +9,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "lib/base/status_macros.h"
 #include "lib/fs/file.h"
 #include "lib/oci/layout.h"
+#include "lib/reference/reference.h"
 
 namespace stowage::publish {
 namespace {
@@ -106,15 +108,49 @@ class TreeWriter {
 
 }  // namespace
 
+absl::StatusOr<std::string> RegistryHost(absl::string_view base_url) {
+  absl::string_view rest = base_url;
+  if (!absl::ConsumePrefix(&rest, "https://") && !absl::ConsumePrefix(&rest, "http://")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--base-url \"", base_url, "\" must start with https:// or http://"));
+  }
+  while (absl::ConsumeSuffix(&rest, "/")) {
+  }
+  size_t cut = rest.find_first_of("/?#");
+  if (cut != absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--base-url \"", base_url, "\" has a path: registry clients always ask for "
+        "/v2/ at the root of the host, so the registry cannot live under \"",
+        rest.substr(cut), "\""));
+  }
+  // The host as a reference's host: validated by the one reference parser.
+  absl::StatusOr<Reference> ref =
+      Reference::Parse(absl::StrCat(rest, "/x/y"), RuleSet::kOci);
+  if (rest.empty() || !ref.ok() || ref->host() != rest) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--base-url \"", base_url, "\": \"", rest,
+        "\" is not a host name with an optional :PORT"));
+  }
+  return std::string(rest);
+}
+
 absl::StatusOr<PublishReport> Publish(const store::Store& store,
                                       const PublishOptions& options) {
   PublishReport report;
+  if (!options.base_url.empty()) {
+    ASSIGN_OR_RETURN(report.registry_host, RegistryHost(options.base_url));
+  } else {
+    report.registry_host = options.listen;
+  }
   PlanOptions plan_options;
   plan_options.repo_patterns = options.repo_patterns;
   ASSIGN_OR_RETURN(SitePlan plan, PlanSite(store, plan_options));
   report.warnings = plan.warnings;
   report.repositories = plan.repositories.size();
   report.tags = plan.tags.size();
+  for (size_t i = 0; i < plan.tags.size() && i < 3; ++i) {
+    report.published_examples.push_back(plan.tags[i]);
+  }
 
   // OUTDIR is itself an OCI layout holding the published images' blobs.
   absl::StatusOr<oci::Layout> out = oci::Layout::OpenOrCreate(options.out_dir);

@@ -36,6 +36,9 @@ struct PublishOptions {
   // Where OUTDIR will be on the machine that serves it; default: out_dir.
   std::string serve_root;
   std::string listen = "127.0.0.1:8080";
+  // Where clients reach the registry, e.g. https://registry.example.com;
+  // used for the pull commands reported. "" means http://LISTEN.
+  std::string base_url;
   Progress* progress = nullptr;
 };
 
@@ -48,8 +51,15 @@ struct PublishReport {
   uint64_t removed = 0;    // files that no longer belong
   uint64_t unchanged = 0;
   uint64_t blob_bytes = 0; // bytes of the distinct blobs
+  std::string registry_host;  // HOST[:PORT] clients pull from
+  std::vector<store::TagEntry> published_examples;  // a few tags, to show
   std::vector<std::string> warnings;
 };
+
+// Checks a --base-url: http:// or https://, a host, an optional port, and
+// no path, query or fragment (clients ask for /v2/ at the host's root).
+// Returns HOST[:PORT]. InvalidArgument names what is wrong.
+absl::StatusOr<std::string> RegistryHost(absl::string_view base_url);
 
 // Publishes `store` into options.out_dir (created if missing). A non-empty
 // folder that is not an earlier publish is FailedPrecondition: publish never
