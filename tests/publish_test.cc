@@ -111,7 +111,8 @@ class PublishTest : public ::testing::Test {
     }
     std::string n = world->Out("nginx");
     world->nginx = std::make_unique<Daemon>(
-        std::vector<std::string>{"nginx", "-p", n + "/nginx", "-c", n + "/nginx/nginx.conf"},
+        std::vector<std::string>{"nginx", "-p", n + "/nginx", "-c", n + "/nginx/nginx.conf",
+                                 "-g", "daemon off;"},
         world->dir + "/nginx.log");
     ASSERT_TRUE(WaitForPort(world->nginx_port, 10)) << world->nginx->LogText();
     std::string a = world->Out("apache");
