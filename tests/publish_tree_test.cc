@@ -146,6 +146,35 @@ TEST_F(PublishTreeTest, RepublishWritesOnlyWhatChanged) {
   EXPECT_EQ(Listing(out), Listing(work_ + "/fresh"));
 }
 
+TEST_F(PublishTreeTest, UnchangedRepositoriesAreSkippedUntilFull) {
+  std::string out = work_ + "/out";
+  ASSERT_EQ(S({"publish", out}).exit_code, 0);
+  ASSERT_EQ(S({"tag", "org/sub/tools:b", "org/sub/tools:c"}).exit_code, 0);
+  Result r = S({"publish", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("(3 repositories unchanged since the last publish were skipped)"));
+  EXPECT_EQ(Shell("test -e " + out + "/www/v2/org/sub/tools/manifests/c").exit_code, 0);
+  EXPECT_THAT(Shell("cat " + out + "/www/v2/org/sub/tools/tags/list").out, HasSubstr("\"c\""));
+  // A skipped repository's files stay, and nginx still knows them.
+  EXPECT_EQ(Shell("test -e " + out + "/www/v2/team/app/manifests/v1").exit_code, 0);
+  EXPECT_EQ(Shell("grep -q /v2/team/app/manifests/v1 " + out + "/nginx/maps/team+app.kind").exit_code, 0);
+  // --full checks everything and finds it right.
+  Result full = S({"publish", out, "--full"});
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  EXPECT_THAT(full.out, HasSubstr(": 0 written, 0 linked, 0 removed"));
+  EXPECT_THAT(full.out, Not(HasSubstr("skipped")));
+  // Files someone deleted by hand come back with --full.
+  ASSERT_EQ(Shell("rm " + out + "/www/v2/team/app/tags/list").exit_code, 0);
+  EXPECT_THAT(S({"publish", out, "--full"}).out, HasSubstr("1 written"));
+  // Changing the options publishes everything again.
+  Result apache = S({"publish", out, "--server", "nginx,apache"});
+  EXPECT_THAT(apache.out, Not(HasSubstr("skipped")));
+  ASSERT_EQ(Publish(work_ + "/fresh").exit_code, 0);
+  ASSERT_EQ(S({"publish", work_ + "/fresh2", "--server", "nginx,apache"}).exit_code, 0);
+  EXPECT_EQ(Shell("cd " + out + "/www && find . -type f | sort | xargs sha256sum").out,
+            Shell("cd " + work_ + "/fresh2/www && find . -type f | sort | xargs sha256sum").out);
+}
+
 TEST_F(PublishTreeTest, RepoPatternsSelect) {
   std::string out = work_ + "/sel";
   Result r = S({"publish", out, "--repo", "org/*", "--repo", "library/*"});

@@ -21,6 +21,7 @@ struct PublishFlags {
   std::string serve_root;
   std::string listen = "127.0.0.1:8080";
   std::string base_url;
+  bool full = false;
   bool quiet = false;
 };
 
@@ -31,6 +32,7 @@ int RunPublish(const PublishFlags& flags) {
   options.serve_root = flags.serve_root;
   options.listen = flags.listen;
   options.base_url = flags.base_url;
+  options.full = flags.full;
   options.servers.clear();
   for (const std::string& name : flags.servers) {
     absl::StatusOr<publish::Server> s = publish::ParseServer(name);
@@ -55,7 +57,12 @@ int RunPublish(const PublishFlags& flags) {
               << (r->tags == 1 ? "" : "s") << " to " << flags.out_dir << "/www ("
               << r->files << " files, " << HumanSize(r->blob_bytes) << " of blobs): "
               << r->written << " written, " << r->linked << " linked, " << r->removed
-              << " removed, " << r->unchanged << " unchanged\n";
+              << " removed, " << r->unchanged << " unchanged";
+    if (r->skipped_repositories > 0) {
+      std::cout << " (" << r->skipped_repositories << " repositories unchanged "
+                << "since the last publish were skipped)";
+    }
+    std::cout << "\n";
     for (const store::TagEntry& t : r->published_examples) {
       std::cout << "  docker pull " << r->registry_host << "/" << t.name.String() << "\n";
     }
@@ -94,6 +101,10 @@ Command AddPublishCommand(CLI::App& root) {
                   "https://registry.example.com (host and port only: clients "
                   "always ask for /v2/ at the root); used in the pull commands "
                   "shown");
+  app->add_flag("--full", flags->full,
+                "Check and rewrite every file, and delete blobs no longer "
+                "published (by default, repositories whose tags have not "
+                "changed since the last publish into OUTDIR are skipped)");
   app->add_flag("-q,--quiet", flags->quiet, "Print nothing but warnings and errors");
   AddStoreOption(app, &flags->store);
   app->footer(

@@ -152,6 +152,37 @@ absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path) {
   return names;
 }
 
+absl::StatusOr<std::vector<DirEntry>> ListDirEntries(const std::string& path) {
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) return ErrnoStatus(path, errno);
+  std::vector<DirEntry> entries;
+  errno = 0;
+  while (struct dirent* e = readdir(dir)) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    DirEntry entry{e->d_name, e->d_type == DT_DIR};
+    if (e->d_type == DT_UNKNOWN) {
+      struct stat st;
+      entry.is_dir = lstat(JoinPath(path, e->d_name).c_str(), &st) == 0 &&
+                     S_ISDIR(st.st_mode);
+    }
+    entries.push_back(std::move(entry));
+  }
+  int err = errno;
+  closedir(dir);
+  if (err != 0) return ErrnoStatus(path, err);
+  std::sort(entries.begin(), entries.end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  return entries;
+}
+
+absl::Status SyncFilesystem(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(path, errno);
+  Fd owner(fd);
+  if (syncfs(fd) != 0) return ErrnoStatus(path, errno);
+  return absl::OkStatus();
+}
+
 absl::Status HardLink(const std::string& from, const std::string& to) {
   if (link(from.c_str(), to.c_str()) != 0) {
     return ErrnoStatus(absl::StrCat(from, " -> ", to), errno);
@@ -251,12 +282,13 @@ absl::Status TempFile::Write(absl::string_view data) {
   return WriteAll(fd_, path_, data);
 }
 
-absl::Status TempFile::Commit(const std::string& final_path, bool replace) {
+absl::Status TempFile::Commit(const std::string& final_path, bool replace,
+                              bool sync) {
   if (done_) {
     return absl::FailedPreconditionError(
         absl::StrCat(path_, ": already committed or abandoned"));
   }
-  if (fsync(fd_.get()) != 0) {
+  if (sync && fd_.valid() && fsync(fd_.get()) != 0) {
     absl::Status s = ErrnoStatus(path_, errno);
     Abandon();
     return s;
@@ -278,7 +310,7 @@ absl::Status TempFile::Commit(const std::string& final_path, bool replace) {
     unlink(path_.c_str());
   }
   done_ = true;
-  return SyncDir(Dirname(final_path));
+  return sync ? SyncDir(Dirname(final_path)) : absl::OkStatus();
 }
 
 absl::Status WriteFileAtomic(const std::string& path, absl::string_view data) {

@@ -83,6 +83,18 @@ absl::Status MakeDirs(const std::string& path, mode_t mode = 0755);
 // Names in a directory, sorted, without "." and "..".
 absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path);
 
+struct DirEntry {
+  std::string name;
+  bool is_dir = false;
+};
+// ListDir with each entry's kind (from readdir's d_type, lstat where the
+// filesystem does not say), sorted by name.
+absl::StatusOr<std::vector<DirEntry>> ListDirEntries(const std::string& path);
+
+// syncfs(2): makes every write to the filesystem holding `path` durable.
+// One call replaces many fsyncs when a tree of files was written.
+absl::Status SyncFilesystem(const std::string& path);
+
 // link(2). AlreadyExists if `to` exists.
 absl::Status HardLink(const std::string& from, const std::string& to);
 // rename(2), replacing `to`.
@@ -117,10 +129,16 @@ class TempFile {
   absl::Status Write(absl::string_view data);
   // fsync, close, rename onto `final_path` (same filesystem), sync the
   // directory. With `replace` false, AlreadyExists when `final_path` exists
-  // (the temporary file is then removed).
-  absl::Status Commit(const std::string& final_path, bool replace = true);
+  // (the temporary file is then removed). With `sync` false, no fsync: for
+  // callers that make a whole batch durable with one SyncFilesystem() before
+  // they commit it.
+  absl::Status Commit(const std::string& final_path, bool replace = true,
+                      bool sync = true);
   // Closes and removes the temporary file now.
   void Abandon();
+  // Closes the file, keeping it for a later Commit(..., sync=false): many
+  // files can wait for one SyncFilesystem() without holding descriptors.
+  void Close() { fd_ = Fd(); }
 
  private:
   TempFile(std::string path, Fd fd) : path_(std::move(path)), fd_(std::move(fd)) {}

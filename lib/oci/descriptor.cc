@@ -35,7 +35,7 @@ bool Platform::Matches(const Platform& want) const {
          (want.variant.empty() || variant == want.variant);
 }
 
-absl::StatusOr<Descriptor> Descriptor::FromJson(const JsonValue& json) {
+absl::StatusOr<Descriptor> Descriptor::FromJson(JsonValue json) {
   if (!json.is_object()) {
     return absl::InvalidArgumentError("a descriptor must be a JSON object");
   }
@@ -83,7 +83,7 @@ absl::StatusOr<Descriptor> Descriptor::FromJson(const JsonValue& json) {
   if (const JsonValue* a = json.Find("artifactType"); a != nullptr) {
     d.artifact_type_ = a->string_value();
   }
-  d.json_ = json;
+  d.json_ = std::move(json);
   return d;
 }
 

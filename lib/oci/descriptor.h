@@ -38,7 +38,7 @@ class Descriptor {
   // Validates mediaType (a non-empty string), digest (sha256:<64 hex>; other
   // algorithms are Unimplemented) and size (an integer >= 0). Errors are
   // InvalidArgument naming the field.
-  static absl::StatusOr<Descriptor> FromJson(const JsonValue& json);
+  static absl::StatusOr<Descriptor> FromJson(JsonValue json);
   // A new descriptor with just the three required fields.
   static Descriptor Make(std::string media_type, std::string digest,
                          int64_t size);

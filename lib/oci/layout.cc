@@ -155,14 +155,17 @@ absl::StatusOr<Index> Layout::ReadIndex() const {
     return absl::DataLossError(absl::StrCat(path, ": not a JSON object"));
   }
   Index index;
-  const JsonValue* list = doc->Find("manifests");
+  JsonValue* list = doc->FindMutable("manifests");
   if (list != nullptr && !list->is_array()) {
     return absl::DataLossError(
         absl::StrCat(path, ": \"manifests\" must be an array"));
   }
   if (list != nullptr) {
+    index.manifests.reserve(list->items().size());
     for (size_t i = 0; i < list->items().size(); ++i) {
-      absl::StatusOr<Descriptor> d = Descriptor::FromJson(list->items()[i]);
+      // Moved out: Index::Serialize writes "manifests" from the descriptors.
+      absl::StatusOr<Descriptor> d =
+          Descriptor::FromJson(std::move(list->mutable_items()[i]));
       if (!d.ok()) {
         return absl::DataLossError(absl::StrCat(path, ": manifests[", i, "]: ",
                                                 d.status().message()));
@@ -256,15 +259,27 @@ absl::StatusOr<bool> TransferOne(const Layout& src, const Layout& dst,
                                           d.size()));
   }
   bool readable = (info->mode & 0444) == 0444;
-  if (options.allow_links && same_device &&
+  if (options.allow_links && same_device && !options.verify_links &&
       (readable || !options.link_only_world_readable)) {
+    // Our own verified source: link(2) straight to the final name is atomic.
+    absl::Status linked = HardLink(from, to);
+    if (linked.ok() || absl::IsAlreadyExists(linked)) {
+      if (options.progress != nullptr) options.progress->AddBytes(d.size());
+      return true;
+    }
+    // EXDEV, EPERM and the like: copy below.
+  } else if (options.allow_links && same_device &&
+             (readable || !options.link_only_world_readable)) {
     // Link under a temporary name, check what was linked, then rename: the
     // bytes verified are the bytes kept.
     std::string tmp = JoinPath(
         to_dir, absl::StrCat(".tmp-link-", DigestHex(d.digest()), "-",
                              std::hash<std::thread::id>()(std::this_thread::get_id())));
-    RemoveFile(tmp).IgnoreError();
     absl::Status linked = HardLink(from, tmp);
+    if (absl::IsAlreadyExists(linked)) {  // left by an interrupted run
+      RemoveFile(tmp).IgnoreError();
+      linked = HardLink(from, tmp);
+    }
     if (linked.ok()) {
       absl::Status s = absl::OkStatus();
       if (options.verify_links) {
@@ -274,7 +289,8 @@ absl::StatusOr<bool> TransferOne(const Layout& src, const Layout& dst,
         s = fd.ok() ? HashStream(*fd, from, d, nullptr, options.progress)
                     : fd.status();
       }
-      if (s.ok()) s = SyncFile(tmp);
+      // A source of our own (the store) is durable already.
+      if (s.ok() && options.verify_links) s = SyncFile(tmp);
       if (s.ok()) s = Rename(tmp, to);
       if (!s.ok()) {
         RemoveFile(tmp).IgnoreError();

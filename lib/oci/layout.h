@@ -67,9 +67,9 @@ class Layout {
 struct TransferOptions {
   // Hard-link instead of copying where both are on one filesystem.
   bool allow_links = true;
-  // Hash linked blobs before they are linked in. Copies are always hashed
-  // while they stream. Turned off only for sources already verified (the
-  // store's own blobs).
+  // Hash (and fsync) linked blobs before they are linked in. Copies are
+  // always hashed while they stream. Turned off only for sources already
+  // verified and durable (the store's own blobs).
   bool verify_links = true;
   // Link only source files every user may read (mode 0444 or more); copy
   // others, as 0644. For trees a web server must read.

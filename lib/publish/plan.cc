@@ -208,8 +208,14 @@ std::string ErrorBody(absl::string_view code, absl::string_view message) {
 absl::StatusOr<SitePlan> PlanSite(const store::Store& store,
                                   const PlanOptions& options) {
   SitePlan plan;
-  std::vector<std::string> skipped;
-  ASSIGN_OR_RETURN(std::vector<store::TagEntry> tags, store.Tags(&skipped));
+  std::vector<std::string> own_skipped;
+  if (options.tags == nullptr) {
+    ASSIGN_OR_RETURN(plan.owned_tags, store.Tags(&own_skipped));
+  }
+  const std::vector<store::TagEntry>& tags =
+      options.tags != nullptr ? *options.tags : plan.owned_tags;
+  const std::vector<std::string>& skipped =
+      options.skipped_names != nullptr ? *options.skipped_names : own_skipped;
   for (const std::string& name : skipped) {
     if (name.empty()) {
       plan.warnings.push_back(
@@ -227,14 +233,16 @@ absl::StatusOr<SitePlan> PlanSite(const store::Store& store,
   for (const store::TagEntry& e : tags) {
     if (!Selected(e.name.repository, options)) continue;
     by_repo[e.name.repository].push_back(&e);
-    plan.tags.push_back(e);
+    plan.tags.push_back(&e);
   }
 
   ManifestCache cache(store.layout());
   std::map<std::string, SiteFile> files;
   for (const auto& [repo, repo_tags] : by_repo) {
-    RETURN_IF_ERROR(PlanRepository(repo, repo_tags, cache, plan, files));
     plan.repositories.push_back(repo);
+    if (options.unchanged.count(repo) > 0) continue;
+    RETURN_IF_ERROR(PlanRepository(repo, repo_tags, cache, plan, files));
+    plan.planned.push_back(repo);
   }
 
   JsonWriter w;

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,11 @@ struct SitePlan {
   std::vector<SiteFile> files;              // sorted by path, unique
   std::map<std::string, int64_t> blobs;     // every blob the files use
   std::vector<std::string> repositories;    // published, sorted
-  std::vector<store::TagEntry> tags;        // published, sorted
+  std::vector<std::string> planned;         // repositories with files here
+  // Published tags, sorted: pointers into PlanOptions::tags, or into
+  // `owned_tags` when PlanSite read them itself.
+  std::vector<const store::TagEntry*> tags;
+  std::vector<store::TagEntry> owned_tags;
   std::vector<std::string> warnings;        // what was skipped, and why
 };
 
@@ -47,6 +52,13 @@ struct PlanOptions {
   // fnmatch(3) patterns on repository names ('*' also matches '/'); empty
   // publishes every repository.
   std::vector<std::string> repo_patterns;
+  // Repositories whose files are already published and unchanged: their
+  // tags count, but their files are not planned (publish keeps them).
+  std::set<std::string> unchanged;
+  // The store's tags and skipped entry names, when the caller has read them
+  // already (Store::Tags); otherwise PlanSite reads them.
+  const std::vector<store::TagEntry>* tags = nullptr;
+  const std::vector<std::string>* skipped_names = nullptr;
 };
 
 // Plans the site for `store`. Store entries whose names break the OCI rules

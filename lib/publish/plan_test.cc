@@ -166,12 +166,17 @@ TEST(ServersTest, NginxMapsEveryManifest) {
   ServerOptions o;
   o.www_root = "/srv/x/www";
   o.out_root = "/srv/x";
+  plan.planned = {"team/app"};
   std::vector<GeneratedFile> files = ServerFiles(Server::kNginx, plan, o);
-  ASSERT_GE(files.size(), 3u);
-  EXPECT_EQ(files[0].path, "nginx/stowage-http.conf");
-  EXPECT_THAT(files[0].content, HasSubstr("    /v2/team/app/manifests/v1 docker-list;\n"));
-  EXPECT_THAT(files[0].content, HasSubstr("    /v2/team/app/manifests/v1 " + f.digest + ";\n"));
-  EXPECT_THAT(files[1].content,
+  ASSERT_GE(files.size(), 5u);
+  EXPECT_EQ(files[0].path, "nginx/maps/team+app.kind");
+  EXPECT_EQ(files[0].content, "/v2/team/app/manifests/v1 docker-list;\n");
+  EXPECT_EQ(files[1].path, "nginx/maps/team+app.digest");
+  EXPECT_EQ(files[1].content, "/v2/team/app/manifests/v1 " + f.digest + ";\n");
+  EXPECT_EQ(NginxFragments("team/app")[0], "nginx/maps/team+app.kind");
+  EXPECT_EQ(files[2].path, "nginx/stowage-http.conf");
+  EXPECT_THAT(files[2].content, HasSubstr("include /srv/x/nginx/maps/*.kind;"));
+  EXPECT_THAT(files[3].content,
               HasSubstr("default_type application/vnd.docker.distribution.manifest.list.v2+json;"));
   EXPECT_EQ(ParseServer("iis").status().code(), absl::StatusCode::kInvalidArgument);
 }

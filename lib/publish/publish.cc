@@ -4,15 +4,22 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "lib/base/status_macros.h"
 #include "lib/fs/file.h"
+#include "lib/crypto/sha256.h"
+#include "lib/json/json_writer.h"
 #include "lib/oci/layout.h"
+#include "lib/oci/media_types.h"
 #include "lib/reference/reference.h"
 
 namespace stowage::publish {
@@ -37,27 +44,46 @@ absl::StatusOr<std::string> Absolute(const std::string& path) {
 
 class TreeWriter {
  public:
-  explicit TreeWriter(PublishReport* report) : report_(report) {}
+  TreeWriter(std::string root, PublishReport* report)
+      : root_(std::move(root)), report_(report) {}
 
   // `path` becomes another name of `blob` (already complete).
   absl::Status Link(const std::string& blob, const std::string& path) {
-    ASSIGN_OR_RETURN(FileInfo want, Stat(blob));
+    auto known = inodes_.find(blob);
+    if (known == inodes_.end()) {
+      ASSIGN_OR_RETURN(FileInfo want, Stat(blob));
+      known = inodes_.emplace(blob, std::make_pair(want.device, want.inode)).first;
+    }
     absl::StatusOr<FileInfo> have = Stat(path);
-    if (have.ok() && have->inode == want.inode && have->device == want.device) {
+    if (have.ok() && have->device == known->second.first &&
+        have->inode == known->second.second) {
       ++report_->unchanged;
       return absl::OkStatus();
     }
     std::string dir = Dirname(path);
-    RETURN_IF_ERROR(MakeDirs(dir));
+    RETURN_IF_ERROR(Dirs(dir));
+    if (absl::IsNotFound(have.status())) {
+      // A new name: link(2) creates it whole, atomically.
+      absl::Status linked = HardLink(blob, path);
+      if (linked.ok()) {
+        ++report_->linked;
+        return absl::OkStatus();
+      }
+      if (!absl::IsAlreadyExists(linked)) return linked;
+    }
     std::string tmp = JoinPath(dir, ".tmp-link");
-    RETURN_IF_ERROR(RemoveFile(tmp));
-    RETURN_IF_ERROR(HardLink(blob, tmp));
+    absl::Status linked = HardLink(blob, tmp);
+    if (absl::IsAlreadyExists(linked)) {  // left by an interrupted publish
+      RETURN_IF_ERROR(RemoveFile(tmp));
+      linked = HardLink(blob, tmp);
+    }
+    RETURN_IF_ERROR(linked);
     RETURN_IF_ERROR(Rename(tmp, path));
     ++report_->linked;
     return absl::OkStatus();
   }
 
-  // `path` holds exactly `content`.
+  // `path` will hold exactly `content` once Flush() has run.
   absl::Status Write(const std::string& path, absl::string_view content,
                      bool executable = false) {
     absl::StatusOr<FileInfo> have = Stat(path);
@@ -69,29 +95,43 @@ class TreeWriter {
         return absl::OkStatus();
       }
     }
-    RETURN_IF_ERROR(MakeDirs(Dirname(path)));
+    RETURN_IF_ERROR(Dirs(Dirname(path)));
     ASSIGN_OR_RETURN(TempFile tmp, TempFile::Create(Dirname(path)));
     RETURN_IF_ERROR(tmp.Write(content));
     if (executable && fchmod(tmp.fd().get(), 0755) != 0) {
       return ErrnoStatus(tmp.path(), errno);
     }
-    RETURN_IF_ERROR(tmp.Commit(path));
-    ++report_->written;
+    tmp.Close();
+    pending_.emplace_back(std::move(tmp), path);
+    return absl::OkStatus();
+  }
+
+  // Makes the written files durable with one syncfs, then renames them into
+  // place: a crash leaves old files or whole new ones, never a torn one.
+  absl::Status Flush() {
+    if (pending_.empty()) return absl::OkStatus();
+    RETURN_IF_ERROR(SyncFilesystem(root_));
+    for (auto& [tmp, path] : pending_) {
+      RETURN_IF_ERROR(tmp.Commit(path, /*replace=*/true, /*sync=*/false));
+      ++report_->written;
+    }
+    pending_.clear();
     return absl::OkStatus();
   }
 
   // Removes every file under `root` whose path (relative) is not in `keep`,
   // then the folders left empty.
   absl::Status Prune(const std::string& root, const std::string& rel,
-                     const std::set<std::string>& keep) {
+                     const std::set<std::string>& keep,
+                     const std::unordered_set<std::string>& untouched = {}) {
     std::string dir = rel.empty() ? root : JoinPath(root, rel);
-    ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(dir));
-    for (const std::string& name : names) {
-      std::string child_rel = rel.empty() ? name : JoinPath(rel, name);
+    ASSIGN_OR_RETURN(std::vector<DirEntry> entries, ListDirEntries(dir));
+    for (const DirEntry& e : entries) {
+      std::string child_rel = rel.empty() ? e.name : JoinPath(rel, e.name);
       std::string child = JoinPath(root, child_rel);
-      ASSIGN_OR_RETURN(FileInfo info, Stat(child));
-      if (info.is_dir) {
-        RETURN_IF_ERROR(Prune(root, child_rel, keep));
+      if (e.is_dir) {
+        if (untouched.count(child_rel) > 0) continue;
+        RETURN_IF_ERROR(Prune(root, child_rel, keep, untouched));
         ASSIGN_OR_RETURN(std::vector<std::string> left, ListDir(child));
         if (left.empty()) RETURN_IF_ERROR(RemoveDir(child));
       } else if (keep.count(child_rel) == 0) {
@@ -103,8 +143,77 @@ class TreeWriter {
   }
 
  private:
+  absl::Status Dirs(const std::string& dir) {
+    if (made_.count(dir) > 0) return absl::OkStatus();
+    RETURN_IF_ERROR(MakeDirs(dir));
+    made_.insert(dir);
+    return absl::OkStatus();
+  }
+
+  std::string root_;
   PublishReport* report_;
+  std::unordered_map<std::string, std::pair<dev_t, ino_t>> inodes_;
+  std::unordered_set<std::string> made_;
+  std::vector<std::pair<TempFile, std::string>> pending_;
 };
+
+constexpr char kStateFile[] = "stowage-publish.state";
+
+// What, besides the store, decides the published bytes.
+std::string OptionsLine(const PublishOptions& options) {
+  JsonWriter w;
+  w.StartObject().Key("format").Int(1).Key("servers").StartArray();
+  for (Server s : options.servers) w.Int(static_cast<int>(s));
+  w.EndArray();
+  w.Key("serveRoot").String(options.serve_root);
+  w.Key("listen").String(options.listen);
+  w.EndObject();
+  return w.Take();
+}
+
+// repository -> a fingerprint of its tags (names and digests).
+std::map<std::string, std::string> Fingerprints(
+    const std::vector<store::TagEntry>& tags, const std::set<std::string>& repos) {
+  std::map<std::string, std::string> lines;
+  for (const store::TagEntry& e : tags) {
+    if (repos.count(e.name.repository) == 0) continue;
+    absl::StrAppend(&lines[e.name.repository], e.name.tag, " ", e.descriptor.digest(),
+                    " ", e.descriptor.media_type(), "\n");
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& [repo, text] : lines) out[repo] = Sha256::DigestOf(text);
+  return out;
+}
+
+// The state file: the options line, then "repository fingerprint" lines.
+std::string StateText(const std::string& options_line,
+                      const std::map<std::string, std::string>& fingerprints) {
+  std::string out = options_line + "\n";
+  for (const auto& [repo, fp] : fingerprints) absl::StrAppend(&out, repo, " ", fp, "\n");
+  return out;
+}
+
+// Repositories whose tags are exactly as the last publish into `out_dir`,
+// with the same options, left them.
+std::set<std::string> UnchangedRepositories(
+    const std::string& out_dir, const std::string& options_line,
+    const std::map<std::string, std::string>& fingerprints) {
+  std::set<std::string> unchanged;
+  absl::StatusOr<std::string> old = ReadFile(JoinPath(out_dir, kStateFile), 1 << 30);
+  if (!old.ok()) return unchanged;
+  std::vector<absl::string_view> lines = absl::StrSplit(*old, '\n', absl::SkipEmpty());
+  if (lines.empty() || lines[0] != options_line) return unchanged;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    size_t space = lines[i].find(' ');
+    if (space == absl::string_view::npos) continue;
+    std::string repo(lines[i].substr(0, space));
+    auto it = fingerprints.find(repo);
+    if (it != fingerprints.end() && it->second == lines[i].substr(space + 1)) {
+      unchanged.insert(repo);
+    }
+  }
+  return unchanged;
+}
 
 }  // namespace
 
@@ -144,12 +253,28 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
   }
   PlanOptions plan_options;
   plan_options.repo_patterns = options.repo_patterns;
+  std::vector<std::string> skipped_names;
+  ASSIGN_OR_RETURN(std::vector<store::TagEntry> tags, store.Tags(&skipped_names));
+  plan_options.tags = &tags;
+  plan_options.skipped_names = &skipped_names;
+  std::string options_line = OptionsLine(options);
+  bool incremental = !options.full;
+  for (Server s : options.servers) {
+    if (s == Server::kCaddy || s == Server::kS3) incremental = false;
+  }
+  std::set<std::string> all_repos;
+  for (const store::TagEntry& e : tags) all_repos.insert(e.name.repository);
+  std::map<std::string, std::string> fingerprints = Fingerprints(tags, all_repos);
+  if (incremental) {
+    plan_options.unchanged = UnchangedRepositories(options.out_dir, options_line, fingerprints);
+  }
   ASSIGN_OR_RETURN(SitePlan plan, PlanSite(store, plan_options));
+  report.skipped_repositories = plan_options.unchanged.size();
   report.warnings = plan.warnings;
   report.repositories = plan.repositories.size();
   report.tags = plan.tags.size();
   for (size_t i = 0; i < plan.tags.size() && i < 3; ++i) {
-    report.published_examples.push_back(plan.tags[i]);
+    report.published_examples.push_back(*plan.tags[i]);
   }
 
   // OUTDIR is itself an OCI layout holding the published images' blobs.
@@ -175,14 +300,14 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
                    oci::TransferBlobs(store.layout(), *out, blobs, transfer));
   (void)stats;
 
-  TreeWriter writer(&report);
-  std::vector<const SiteFile*> order;
-  for (const SiteFile& f : plan.files) order.push_back(&f);
-  std::stable_sort(order.begin(), order.end(), [](const SiteFile* a, const SiteFile* b) {
-    return Stage(*a) < Stage(*b);
-  });
+  TreeWriter writer(out_root, &report);
+  std::vector<std::pair<int, const SiteFile*>> order;
+  for (const SiteFile& f : plan.files) order.emplace_back(Stage(f), &f);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   std::set<std::string> keep;
-  for (const SiteFile* f : order) {
+  for (size_t i = 0; i < order.size(); ++i) {
+    const SiteFile* f = order[i].second;
     std::string path = JoinPath(www, f->path);
     if (!f->blob.empty()) {
       RETURN_IF_ERROR(writer.Link(out->BlobPath(f->blob), path));
@@ -190,6 +315,10 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
       RETURN_IF_ERROR(writer.Write(path, f->content));
     }
     keep.insert(f->path);
+    // Each stage is in place before the next one points at it.
+    if (i + 1 == order.size() || order[i + 1].first != order[i].first) {
+      RETURN_IF_ERROR(writer.Flush());
+    }
   }
   report.files = plan.files.size();
 
@@ -217,16 +346,22 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
     }
   }
 
-  // The layout's index: the published tags.
-  oci::Index index;
-  index.doc = JsonValue::Object();
-  for (const store::TagEntry& t : plan.tags) {
-    index.manifests.push_back(store::StoreEntry(t.descriptor, t.name));
-  }
-  RETURN_IF_ERROR(writer.Write(JoinPath(out_root, "index.json"), index.Serialize()));
+  RETURN_IF_ERROR(writer.Flush());
 
-  // Last: what no longer belongs.
-  RETURN_IF_ERROR(writer.Prune(www, "", keep));
+  // What no longer belongs. The folders of unchanged repositories are left
+  // as they are, their configuration fragments too.
+  std::unordered_set<std::string> untouched;
+  bool nginx = false;
+  for (Server s : options.servers) nginx |= s == Server::kNginx;
+  for (const std::string& repo : plan_options.unchanged) {
+    for (const char* part : {"manifests", "blobs", "tags", "referrers"}) {
+      untouched.insert(absl::StrCat("v2/", repo, "/", part));
+    }
+    if (nginx) {
+      for (const std::string& f : NginxFragments(repo)) keep_config.insert(f);
+    }
+  }
+  RETURN_IF_ERROR(writer.Prune(www, "", keep, untouched));
   for (const std::string& dir : config_dirs) {
     std::string path = JoinPath(out_root, dir);
     if (!Exists(path)) continue;
@@ -243,13 +378,53 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
     }
     RETURN_IF_ERROR(writer.Prune(path, "", keep_here));
   }
-  std::string blob_dir = JoinPath(out_root, "blobs/sha256");
-  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(blob_dir));
-  for (const std::string& name : names) {
-    if (plan.blobs.count("sha256:" + name) == 0) {
-      RETURN_IF_ERROR(RemoveAll(JoinPath(blob_dir, name)));
+  // Blobs no longer published, only when every repository was planned: an
+  // incremental publish does not know the skipped ones' blobs. They are not
+  // served (nothing under www/ names them), only kept until a full publish.
+  if (plan_options.unchanged.empty()) {
+    std::string blob_dir = JoinPath(out_root, "blobs/sha256");
+    ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(blob_dir));
+    for (const std::string& name : names) {
+      if (plan.blobs.count("sha256:" + name) == 0) {
+        RETURN_IF_ERROR(RemoveAll(JoinPath(blob_dir, name)));
+      }
     }
   }
+
+  // Last, once the tree is complete: the layout's index (what is published)
+  // and the options it was published with. A publish that stops before this
+  // point leaves the previous index, so the next one redoes every
+  // repository whose tags changed.
+  std::set<std::string> published;
+  for (const store::TagEntry* t : plan.tags) published.insert(t->name.repository);
+  std::map<std::string, std::string> published_fingerprints;
+  for (const std::string& repo : published) {
+    published_fingerprints[repo] = fingerprints[repo];
+  }
+  std::string state_text = StateText(options_line, published_fingerprints);
+  std::string state_path = JoinPath(out_root, kStateFile);
+  absl::StatusOr<std::string> old_state = ReadFile(state_path, 1 << 30);
+  if (old_state.ok() && *old_state == state_text) {
+    // Nothing was published differently: index.json is as it should be.
+    return report;
+  }
+  JsonValue list = JsonValue::Array();
+  for (const store::TagEntry* tp : plan.tags) {
+    const store::TagEntry& t = *tp;
+    // The store's entry, named "<repository>:<tag>" as in the store.
+    JsonValue entry = t.descriptor.json();
+    JsonValue annotations = JsonValue::Object();
+    annotations.Set(oci::kRefNameAnnotation, JsonValue::String(t.name.String()));
+    entry.Set("annotations", std::move(annotations));
+    list.Append(std::move(entry));
+  }
+  JsonValue index = JsonValue::Object();
+  index.Set("schemaVersion", JsonValue::Int(2));
+  index.Set("mediaType", JsonValue::String(oci::kOciIndex));
+  index.Set("manifests", std::move(list));
+  RETURN_IF_ERROR(writer.Write(JoinPath(out_root, "index.json"), index.Serialize()));
+  RETURN_IF_ERROR(writer.Write(state_path, state_text));
+  RETURN_IF_ERROR(writer.Flush());
   return report;
 }
 

@@ -39,6 +39,11 @@ struct PublishOptions {
   // Where clients reach the registry, e.g. https://registry.example.com;
   // used for the pull commands reported. "" means http://LISTEN.
   std::string base_url;
+  // Check and rewrite every file, and delete blobs no longer published.
+  // Otherwise repositories whose tags are as the last publish left them are
+  // skipped whole (with nginx and Apache; Caddy and S3 configurations name
+  // every file, so they always get a full publish).
+  bool full = false;
   Progress* progress = nullptr;
 };
 
@@ -50,7 +55,8 @@ struct PublishReport {
   uint64_t linked = 0;     // files (re)linked to a blob
   uint64_t removed = 0;    // files that no longer belong
   uint64_t unchanged = 0;
-  uint64_t blob_bytes = 0; // bytes of the distinct blobs
+  uint64_t blob_bytes = 0; // bytes of the distinct blobs written or checked
+  uint64_t skipped_repositories = 0;  // unchanged since the last publish
   std::string registry_host;  // HOST[:PORT] clients pull from
   std::vector<store::TagEntry> published_examples;  // a few tags, to show
   std::vector<std::string> warnings;

@@ -41,21 +41,41 @@ std::string NginxQuote(absl::string_view s) {
                       "'");
 }
 
+std::string FragmentName(absl::string_view repository) {
+  // '+' cannot occur in a repository name, so the mapping is one to one.
+  return absl::StrReplaceAll(repository, {{"/", "+"}});
+}
+
 std::vector<GeneratedFile> Nginx(const SitePlan& plan, const ServerOptions& o) {
-  std::string maps = absl::StrCat("# ", kHeader, "\n",
-                                  "# Include inside http { } (nginx.conf does).\n",
-                                  "map_hash_bucket_size 512;\n",
-                                  "map_hash_max_size 1048576;\n");
-  std::string kind_map = "map $uri $stowage_kind {\n    default unknown;\n";
-  std::string digest_map = "map $uri $stowage_digest {\n    default \"\";\n";
+  std::map<std::string, std::pair<std::string, std::string>> fragments;
+  for (const std::string& repo : plan.planned) fragments[repo];
   for (const SiteFile& f : plan.files) {
     if (!f.manifest) continue;
     auto kind = Kinds().find(f.content_type);
     if (kind == Kinds().end()) continue;
-    absl::StrAppend(&kind_map, "    /", f.path, " ", kind->second, ";\n");
-    absl::StrAppend(&digest_map, "    /", f.path, " ", f.digest, ";\n");
+    // v2/<repo>/manifests/<ref>
+    size_t cut = f.path.rfind("/manifests/");
+    std::string repo = f.path.substr(3, cut - 3);
+    auto& [kinds, digests] = fragments[repo];
+    absl::StrAppend(&kinds, "/", f.path, " ", kind->second, ";\n");
+    absl::StrAppend(&digests, "/", f.path, " ", f.digest, ";\n");
   }
-  absl::StrAppend(&maps, kind_map, "}\n", digest_map, "}\n");
+  std::vector<GeneratedFile> out;
+  for (const auto& [repo, maps] : fragments) {
+    std::vector<std::string> paths = NginxFragments(repo);
+    out.push_back({paths[0], maps.first});
+    out.push_back({paths[1], maps.second});
+  }
+  std::string maps = absl::StrCat(
+      "# ", kHeader, "\n",
+      "# Include inside http { } (nginx.conf does). The maps' entries are in\n",
+      "# maps/, one file per repository and map.\n",
+      "map_hash_bucket_size 512;\n",
+      "map_hash_max_size 1048576;\n",
+      "map $uri $stowage_kind {\n    default unknown;\n    include ", o.out_root,
+      "/nginx/maps/*.kind;\n}\n",
+      "map $uri $stowage_digest {\n    default \"\";\n    include ", o.out_root,
+      "/nginx/maps/*.digest;\n}\n");
 
   const std::string www = o.www_root;
   const std::string api = "    add_header Docker-Distribution-API-Version registry/2.0 always;\n";
@@ -135,12 +155,11 @@ std::vector<GeneratedFile> Nginx(const SitePlan& plan, const ServerOptions& o) {
       "        include ", o.out_root, "/nginx/stowage-server.conf;\n",
       "    }\n",
       "}\n");
-  return {
-      {"nginx/stowage-http.conf", maps},
-      {"nginx/stowage-server.conf", server},
-      {"nginx/nginx.conf", standalone},
-      {"nginx/run/.keep", ""},
-  };
+  out.push_back({"nginx/stowage-http.conf", maps});
+  out.push_back({"nginx/stowage-server.conf", server});
+  out.push_back({"nginx/nginx.conf", standalone});
+  out.push_back({"nginx/run/.keep", ""});
+  return out;
 }
 
 std::vector<GeneratedFile> Apache(const SitePlan& plan, const ServerOptions& o) {
@@ -331,6 +350,11 @@ std::vector<GeneratedFile> S3(const SitePlan& plan, const ServerOptions& o) {
 }
 
 }  // namespace
+
+std::vector<std::string> NginxFragments(absl::string_view repository) {
+  std::string base = absl::StrCat("nginx/maps/", FragmentName(repository));
+  return {base + ".kind", base + ".digest"};
+}
 
 absl::StatusOr<Server> ParseServer(absl::string_view name) {
   if (name == "nginx") return Server::kNginx;

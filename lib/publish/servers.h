@@ -39,7 +39,13 @@ struct GeneratedFile {
 // Files every server kind uses: the JSON error bodies under v2/_errors/.
 std::vector<GeneratedFile> CommonFiles();
 
-// The configuration of one server kind for `plan`.
+// nginx's maps are split into one fragment pair per repository, so that an
+// incremental publish rewrites only the changed repositories' fragments.
+// These are their paths, relative to OUTDIR.
+std::vector<std::string> NginxFragments(absl::string_view repository);
+
+// The configuration of one server kind for `plan` (for nginx, the fragments
+// of the repositories in plan.planned).
 std::vector<GeneratedFile> ServerFiles(Server server, const SitePlan& plan,
                                        const ServerOptions& options);
 

@@ -113,10 +113,11 @@ absl::StatusOr<std::vector<TagEntry>> Store::Tags(
     std::vector<std::string>* skipped) const {
   ASSIGN_OR_RETURN(oci::Index index, layout_.ReadIndex());
   std::vector<TagEntry> out;
-  for (const oci::Descriptor& d : index.manifests) {
+  out.reserve(index.manifests.size());
+  for (oci::Descriptor& d : index.manifests) {
     TagName name;
     if (ParseEntryName(RefName(d), &name)) {
-      out.push_back(TagEntry{std::move(name), d});
+      out.push_back(TagEntry{std::move(name), std::move(d)});
     } else if (skipped != nullptr) {
       skipped->push_back(RefName(d));
     }
@@ -126,6 +127,7 @@ absl::StatusOr<std::vector<TagEntry>> Store::Tags(
   // Of two entries with one name (another tool appended a second), the
   // last written wins, as in skopeo.
   std::vector<TagEntry> unique;
+  unique.reserve(out.size());
   for (TagEntry& e : out) {
     if (!unique.empty() && unique.back().name == e.name) {
       unique.back() = std::move(e);
