@@ -51,7 +51,10 @@ int RunPublish(const PublishFlags& flags) {
   for (const std::string& w : r->warnings) {
     std::cerr << "stowage publish: warning: " << w << "\n";
   }
-  if (!flags.quiet) {
+  if (!flags.quiet && r->nothing_changed) {
+    std::cout << "nothing changed since the last publish to " << flags.out_dir
+              << " (" << r->repositories << " repositories); --full checks every file\n";
+  } else if (!flags.quiet) {
     std::cout << "published " << r->repositories << " repositor"
               << (r->repositories == 1 ? "y" : "ies") << ", " << r->tags << " tag"
               << (r->tags == 1 ? "" : "s") << " to " << flags.out_dir << "/www ("

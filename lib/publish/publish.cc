@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "lib/base/status_macros.h"
@@ -185,10 +186,12 @@ std::map<std::string, std::string> Fingerprints(
   return out;
 }
 
-// The state file: the options line, then "repository fingerprint" lines.
-std::string StateText(const std::string& options_line,
+// The state file: the options line, the store line (the digest of the
+// store's index.json and the --repo patterns), then "repository
+// fingerprint" lines.
+std::string StateText(const std::string& options_line, const std::string& store_line,
                       const std::map<std::string, std::string>& fingerprints) {
-  std::string out = options_line + "\n";
+  std::string out = absl::StrCat(options_line, "\n", store_line, "\n");
   for (const auto& [repo, fp] : fingerprints) absl::StrAppend(&out, repo, " ", fp, "\n");
   return out;
 }
@@ -203,7 +206,7 @@ std::set<std::string> UnchangedRepositories(
   if (!old.ok()) return unchanged;
   std::vector<absl::string_view> lines = absl::StrSplit(*old, '\n', absl::SkipEmpty());
   if (lines.empty() || lines[0] != options_line) return unchanged;
-  for (size_t i = 1; i < lines.size(); ++i) {
+  for (size_t i = 2; i < lines.size(); ++i) {
     size_t space = lines[i].find(' ');
     if (space == absl::string_view::npos) continue;
     std::string repo(lines[i].substr(0, space));
@@ -251,13 +254,33 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
   } else {
     report.registry_host = options.listen;
   }
+  std::string options_line = OptionsLine(options);
+  ASSIGN_OR_RETURN(std::string store_index,
+                   ReadFile(JoinPath(store.dir(), "index.json"), uint64_t{1} << 32));
+  std::string store_line =
+      absl::StrCat("store ", Sha256::DigestOf(store_index), " ",
+                   absl::StrJoin(options.repo_patterns, " "));
+  store_index.clear();
+  if (!options.full) {
+    // Nothing changed since the last publish: the store's index.json is the
+    // same bytes, the options the same. Done without reading a manifest.
+    absl::StatusOr<std::string> old =
+        ReadFile(JoinPath(options.out_dir, kStateFile), uint64_t{1} << 32);
+    if (old.ok() && absl::StartsWith(*old, absl::StrCat(options_line, "\n", store_line,
+                                                        "\n"))) {
+      report.skipped_repositories =
+          std::count(old->begin(), old->end(), '\n') - 2;
+      report.repositories = report.skipped_repositories;
+      report.nothing_changed = true;
+      return report;
+    }
+  }
   PlanOptions plan_options;
   plan_options.repo_patterns = options.repo_patterns;
   std::vector<std::string> skipped_names;
   ASSIGN_OR_RETURN(std::vector<store::TagEntry> tags, store.Tags(&skipped_names));
   plan_options.tags = &tags;
   plan_options.skipped_names = &skipped_names;
-  std::string options_line = OptionsLine(options);
   bool incremental = !options.full;
   for (Server s : options.servers) {
     if (s == Server::kCaddy || s == Server::kS3) incremental = false;
@@ -401,7 +424,7 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
   for (const std::string& repo : published) {
     published_fingerprints[repo] = fingerprints[repo];
   }
-  std::string state_text = StateText(options_line, published_fingerprints);
+  std::string state_text = StateText(options_line, store_line, published_fingerprints);
   std::string state_path = JoinPath(out_root, kStateFile);
   absl::StatusOr<std::string> old_state = ReadFile(state_path, 1 << 30);
   if (old_state.ok() && *old_state == state_text) {

@@ -57,6 +57,7 @@ struct PublishReport {
   uint64_t unchanged = 0;
   uint64_t blob_bytes = 0; // bytes of the distinct blobs written or checked
   uint64_t skipped_repositories = 0;  // unchanged since the last publish
+  bool nothing_changed = false;       // the store and options were the same
   std::string registry_host;  // HOST[:PORT] clients pull from
   std::vector<store::TagEntry> published_examples;  // a few tags, to show
   std::vector<std::string> warnings;
