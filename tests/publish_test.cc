@@ -25,8 +25,10 @@ namespace {
 
 using ::stowage::testing::Daemon;
 using ::stowage::testing::FreePort;
+using ::stowage::testing::RefDigest;
 using ::stowage::testing::Result;
 using ::stowage::testing::Runfile;
+using ::stowage::testing::Trim;
 using ::stowage::testing::Shell;
 using ::stowage::testing::Stowage;
 using ::stowage::testing::WaitForFile;
@@ -34,9 +36,6 @@ using ::stowage::testing::WaitForPort;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string Trim(const std::string& s) {
-  return std::string(absl::StripAsciiWhitespace(s));
-}
 
 // The whole suite shares one store, published once per server kind, and the
 // servers serving it. Everything lives under /tmp (web server workers run
@@ -59,13 +58,6 @@ Result Sto(std::vector<std::string> args) {
   args.push_back("--store");
   args.push_back(world->store);
   return Stowage(args);
-}
-
-std::string RefDigest(const std::string& layout, const std::string& ref) {
-  return Trim(Shell(absl::StrCat(
-                        "jq -r '.manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"] == \"",
-                        ref, "\") | .digest' ", layout, "/index.json"))
-                  .out);
 }
 
 class PublishTest : public ::testing::Test {

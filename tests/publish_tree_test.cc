@@ -24,16 +24,15 @@ namespace stowage {
 namespace {
 
 using ::stowage::testing::MakeTempDir;
+using ::stowage::testing::RefDigest;
 using ::stowage::testing::Result;
 using ::stowage::testing::Runfile;
+using ::stowage::testing::Trim;
 using ::stowage::testing::Shell;
 using ::stowage::testing::Stowage;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string Trim(const std::string& s) {
-  return std::string(absl::StripAsciiWhitespace(s));
-}
 
 class PublishTreeTest : public ::testing::Test {
  protected:
@@ -127,14 +126,12 @@ TEST_F(PublishTreeTest, RepublishWritesOnlyWhatChanged) {
   Result moved = Publish(out);
   ASSERT_EQ(moved.exit_code, 0);
   EXPECT_THAT(moved.out, HasSubstr("1 linked"));
-  std::string b_digest = Trim(Shell("jq -r '.manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"]==\"b\") | .digest' " +
-                                    *images_ + "/multiref/index.json").out);
+  std::string b_digest = RefDigest(*images_ + "/multiref", "b");
   EXPECT_EQ(Trim(Shell("sha256sum < " + out + "/www/v2/org/sub/tools/manifests/a | cut -c1-64").out),
             b_digest.substr(7));
 
   // The image "a" named before is now untagged: its files are gone.
-  std::string a_digest = Trim(Shell("jq -r '.manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"]==\"a\") | .digest' " +
-                                    *images_ + "/multiref/index.json").out);
+  std::string a_digest = RefDigest(*images_ + "/multiref", "a");
   EXPECT_NE(Shell("test -e " + out + "/www/v2/org/sub/tools/manifests/" + a_digest).exit_code, 0);
   EXPECT_THAT(moved.out, Not(HasSubstr(" 0 removed")));
 

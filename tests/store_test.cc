@@ -16,16 +16,15 @@ namespace stowage {
 namespace {
 
 using ::stowage::testing::MakeTempDir;
+using ::stowage::testing::RefDigest;
 using ::stowage::testing::Result;
 using ::stowage::testing::Runfile;
+using ::stowage::testing::Trim;
 using ::stowage::testing::Shell;
 using ::stowage::testing::Stowage;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string Trim(const std::string& s) {
-  return std::string(absl::StripAsciiWhitespace(s));
-}
 
 size_t Lines(const std::string& s) { return std::count(s.begin(), s.end(), '\n'); }
 
@@ -50,14 +49,6 @@ class StoreTest : public ::testing::Test {
   Result S(const std::string& sub, std::vector<std::string> args) {
     args.insert(args.begin(), {sub, "--store", store_});
     return Stowage(args);
-  }
-
-  // The digest index.json of `layout` gives the entry named `ref`.
-  static std::string RefDigest(const std::string& layout, const std::string& ref) {
-    Result r = Shell(absl::StrCat(
-        "jq -r '.manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"] == \"",
-        ref, "\") | .digest' ", layout, "/index.json"));
-    return Trim(r.out);
   }
 
   // "digest size" of every blob file, sorted: equal listings mean equal

@@ -87,6 +87,19 @@ std::string Runfile(const std::string& path) {
   return std::string(srcdir) + "/" + workspace + "/" + path;
 }
 
+std::string Trim(const std::string& s) {
+  size_t begin = s.find_first_not_of(" \t\r\n");
+  if (begin == std::string::npos) return "";
+  size_t end = s.find_last_not_of(" \t\r\n");
+  return s.substr(begin, end - begin + 1);
+}
+
+std::string RefDigest(const std::string& layout, const std::string& ref) {
+  return Trim(Shell("jq -r '.manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"] == \"" +
+                    ref + "\") | .digest' " + layout + "/index.json")
+                  .out);
+}
+
 std::string StowageBinary() { return Runfile("cmd/stowage/stowage"); }
 
 Result Shell(const std::string& script) {

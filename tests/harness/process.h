@@ -36,6 +36,13 @@ Result Shell(const std::string& script);
 Result Stowage(const std::vector<std::string>& args,
                const std::string& input = "");
 
+// `s` without surrounding white space.
+std::string Trim(const std::string& s);
+
+// The digest of the entry named `ref` in the index.json of the OCI layout at
+// `layout`, read with jq as a script would; "" when there is none.
+std::string RefDigest(const std::string& layout, const std::string& ref);
+
 // A new empty directory under the test's temporary directory.
 std::string MakeTempDir();
 
