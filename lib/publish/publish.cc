@@ -1,5 +1,6 @@
 #include "lib/publish/publish.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -45,8 +46,14 @@ absl::StatusOr<std::string> Absolute(const std::string& path) {
 
 class TreeWriter {
  public:
-  TreeWriter(std::string root, PublishReport* report)
-      : root_(std::move(root)), report_(report) {}
+  // `fresh`: the tree was empty when this publish began, so no file is
+  // looked for before it is made.
+  TreeWriter(std::string root, PublishReport* report, bool fresh = false)
+      : root_(std::move(root)), report_(report), fresh_(fresh) {
+    mode_t mask = umask(0);
+    umask(mask);
+    umask_hides_ = (mask & 0755) != 0;
+  }
 
   // `path` becomes another name of `blob` (already complete).
   absl::Status Link(const std::string& blob, const std::string& path) {
@@ -55,7 +62,8 @@ class TreeWriter {
       ASSIGN_OR_RETURN(FileInfo want, Stat(blob));
       known = inodes_.emplace(blob, std::make_pair(want.device, want.inode)).first;
     }
-    absl::StatusOr<FileInfo> have = Stat(path);
+    absl::StatusOr<FileInfo> have =
+        fresh_ ? absl::StatusOr<FileInfo>(absl::NotFoundError(path)) : Stat(path);
     if (have.ok() && have->device == known->second.first &&
         have->inode == known->second.second) {
       ++report_->unchanged;
@@ -87,7 +95,8 @@ class TreeWriter {
   // `path` will hold exactly `content` once Flush() has run.
   absl::Status Write(const std::string& path, absl::string_view content,
                      bool executable = false) {
-    absl::StatusOr<FileInfo> have = Stat(path);
+    absl::StatusOr<FileInfo> have =
+        fresh_ ? absl::StatusOr<FileInfo>(absl::NotFoundError(path)) : Stat(path);
     if (have.ok() && have->is_regular && have->size == content.size() &&
         have->mode == (executable ? 0755u : 0644u)) {
       absl::StatusOr<std::string> old = ReadFile(path, content.size() + 1);
@@ -146,6 +155,18 @@ class TreeWriter {
  private:
   absl::Status Dirs(const std::string& dir) {
     if (made_.count(dir) > 0) return absl::OkStatus();
+    if (fresh_) {
+      // One mkdir where the parent is known to exist; MakeDirs looks first.
+      if (mkdir(dir.c_str(), 0755) == 0) {
+        if (umask_hides_ && chmod(dir.c_str(), 0755) != 0) {
+          return ErrnoStatus(dir, errno);
+        }
+        made_.insert(dir);
+        return absl::OkStatus();
+      }
+      if (errno != ENOENT && errno != EEXIST) return ErrnoStatus(dir, errno);
+      if (errno == ENOENT) RETURN_IF_ERROR(Dirs(Dirname(dir)));
+    }
     RETURN_IF_ERROR(MakeDirs(dir));
     made_.insert(dir);
     return absl::OkStatus();
@@ -153,6 +174,8 @@ class TreeWriter {
 
   std::string root_;
   PublishReport* report_;
+  bool fresh_ = false;
+  bool umask_hides_ = false;
   std::unordered_map<std::string, std::pair<dev_t, ino_t>> inodes_;
   std::unordered_set<std::string> made_;
   std::vector<std::pair<TempFile, std::string>> pending_;
@@ -308,6 +331,7 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
   }
   ASSIGN_OR_RETURN(std::string out_root, Absolute(options.out_dir));
   std::string www = JoinPath(out_root, "www");
+  const bool fresh = !Exists(www);
   RETURN_IF_ERROR(MakeDirs(www));
 
   std::vector<oci::Descriptor> blobs;
@@ -323,7 +347,7 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
                    oci::TransferBlobs(store.layout(), *out, blobs, transfer));
   (void)stats;
 
-  TreeWriter writer(out_root, &report);
+  TreeWriter writer(out_root, &report, fresh);
   std::vector<std::pair<int, const SiteFile*>> order;
   for (const SiteFile& f : plan.files) order.emplace_back(Stage(f), &f);
   std::stable_sort(order.begin(), order.end(),
