@@ -122,8 +122,11 @@ absl::StatusOr<std::vector<TagEntry>> Store::Tags(
       skipped->push_back(RefName(d));
     }
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const TagEntry& a, const TagEntry& b) { return a.name < b.name; });
+  auto by_name = [](const TagEntry& a, const TagEntry& b) { return a.name < b.name; };
+  // stowage keeps index.json sorted; sort only what another tool appended to.
+  if (!std::is_sorted(out.begin(), out.end(), by_name)) {
+    std::stable_sort(out.begin(), out.end(), by_name);
+  }
   // Of two entries with one name (another tool appended a second), the
   // last written wins, as in skopeo.
   std::vector<TagEntry> unique;
@@ -152,10 +155,12 @@ absl::Status Store::UpdateIndex(
   ASSIGN_OR_RETURN(FileLock lock, Lock());
   ASSIGN_OR_RETURN(oci::Index index, layout_.ReadIndex());
   RETURN_IF_ERROR(change(index));
-  std::stable_sort(index.manifests.begin(), index.manifests.end(),
-                   [](const oci::Descriptor& a, const oci::Descriptor& b) {
-                     return RefName(a) < RefName(b);
-                   });
+  auto by_ref = [](const oci::Descriptor& a, const oci::Descriptor& b) {
+    return RefName(a) < RefName(b);
+  };
+  if (!std::is_sorted(index.manifests.begin(), index.manifests.end(), by_ref)) {
+    std::stable_sort(index.manifests.begin(), index.manifests.end(), by_ref);
+  }
   return layout_.WriteIndex(index);
 }
 
