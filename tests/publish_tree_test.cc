@@ -209,6 +209,21 @@ TEST_F(PublishTreeTest, RefusesAFolderItDidNotWrite) {
   EXPECT_THAT(bad.err, HasSubstr("server \"iis\" is not one of nginx, apache, caddy, s3"));
 }
 
+TEST_F(PublishTreeTest, PrivateStoreFilesArePublishedReadable) {
+  // umoci writes blobs 0600; a web server's user could not read links to
+  // them, so such blobs are copied into the tree as 0644 instead.
+  ASSERT_EQ(Shell("chmod 600 " + store_ + "/blobs/sha256/*").exit_code, 0);
+  std::string out = work_ + "/out";
+  Result r = S({"publish", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Shell("find " + out + "/www " + out + "/blobs -type f ! -perm -0444 | wc -l").out, "0\n");
+  EXPECT_EQ(Shell("find " + out + "/www " + out + "/blobs -type d ! -perm -0555 | wc -l").out, "0\n");
+  std::string any = Trim(Shell("ls " + store_ + "/blobs/sha256 | head -1").out);
+  EXPECT_EQ(Trim(Shell("stat -c %a " + store_ + "/blobs/sha256/" + any).out), "600");
+  EXPECT_NE(Trim(Shell("stat -c %i " + store_ + "/blobs/sha256/" + any).out),
+            Trim(Shell("stat -c %i " + out + "/blobs/sha256/" + any).out));
+}
+
 TEST_F(PublishTreeTest, PublishedTreeIsAnOciLayoutSkopeoReads) {
   std::string out = work_ + "/out";
   ASSERT_EQ(S({"publish", out}).exit_code, 0);
