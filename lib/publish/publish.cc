@@ -196,11 +196,9 @@ std::string OptionsLine(const PublishOptions& options) {
 }
 
 // repository -> a fingerprint of its tags (names and digests).
-std::map<std::string, std::string> Fingerprints(
-    const std::vector<store::TagEntry>& tags, const std::set<std::string>& repos) {
+std::map<std::string, std::string> Fingerprints(const std::vector<store::TagEntry>& tags) {
   std::map<std::string, std::string> lines;
   for (const store::TagEntry& e : tags) {
-    if (repos.count(e.name.repository) == 0) continue;
     absl::StrAppend(&lines[e.name.repository], e.name.tag, " ", e.descriptor.digest(),
                     " ", e.descriptor.media_type(), "\n");
   }
@@ -219,15 +217,13 @@ std::string StateText(const std::string& options_line, const std::string& store_
   return out;
 }
 
-// Repositories whose tags are exactly as the last publish into `out_dir`,
-// with the same options, left them.
+// Repositories whose tags are exactly as the last publish, whose state file
+// is `previous` ("" for none), left them with the same options.
 std::set<std::string> UnchangedRepositories(
-    const std::string& out_dir, const std::string& options_line,
+    const std::string& previous, const std::string& options_line,
     const std::map<std::string, std::string>& fingerprints) {
   std::set<std::string> unchanged;
-  absl::StatusOr<std::string> old = ReadFile(JoinPath(out_dir, kStateFile), 1 << 30);
-  if (!old.ok()) return unchanged;
-  std::vector<absl::string_view> lines = absl::StrSplit(*old, '\n', absl::SkipEmpty());
+  std::vector<absl::string_view> lines = absl::StrSplit(previous, '\n', absl::SkipEmpty());
   if (lines.empty() || lines[0] != options_line) return unchanged;
   for (size_t i = 2; i < lines.size(); ++i) {
     size_t space = lines[i].find(' ');
@@ -284,15 +280,15 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
       absl::StrCat("store ", Sha256::DigestOf(store_index), " ",
                    absl::StrJoin(options.repo_patterns, " "));
   store_index.clear();
+  // The last publish's state file, read once; "" when there is none.
+  std::string previous =
+      ReadFile(JoinPath(options.out_dir, kStateFile), uint64_t{1} << 32).value_or("");
   if (!options.full) {
     // Nothing changed since the last publish: the store's index.json is the
     // same bytes, the options the same. Done without reading a manifest.
-    absl::StatusOr<std::string> old =
-        ReadFile(JoinPath(options.out_dir, kStateFile), uint64_t{1} << 32);
-    if (old.ok() && absl::StartsWith(*old, absl::StrCat(options_line, "\n", store_line,
-                                                        "\n"))) {
+    if (absl::StartsWith(previous, absl::StrCat(options_line, "\n", store_line, "\n"))) {
       report.skipped_repositories =
-          std::count(old->begin(), old->end(), '\n') - 2;
+          std::count(previous.begin(), previous.end(), '\n') - 2;
       report.repositories = report.skipped_repositories;
       report.nothing_changed = true;
       return report;
@@ -308,11 +304,9 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
   for (Server s : options.servers) {
     if (s == Server::kCaddy || s == Server::kS3) incremental = false;
   }
-  std::set<std::string> all_repos;
-  for (const store::TagEntry& e : tags) all_repos.insert(e.name.repository);
-  std::map<std::string, std::string> fingerprints = Fingerprints(tags, all_repos);
+  std::map<std::string, std::string> fingerprints = Fingerprints(tags);
   if (incremental) {
-    plan_options.unchanged = UnchangedRepositories(options.out_dir, options_line, fingerprints);
+    plan_options.unchanged = UnchangedRepositories(previous, options_line, fingerprints);
   }
   ASSIGN_OR_RETURN(SitePlan plan, PlanSite(store, plan_options));
   report.skipped_repositories = plan_options.unchanged.size();
@@ -450,8 +444,7 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
   }
   std::string state_text = StateText(options_line, store_line, published_fingerprints);
   std::string state_path = JoinPath(out_root, kStateFile);
-  absl::StatusOr<std::string> old_state = ReadFile(state_path, 1 << 30);
-  if (old_state.ok() && *old_state == state_text) {
+  if (previous == state_text) {
     // Nothing was published differently: index.json is as it should be.
     return report;
   }
