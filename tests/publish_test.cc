@@ -25,17 +25,16 @@ namespace {
 
 using ::stowage::testing::Daemon;
 using ::stowage::testing::FreePort;
+using ::stowage::testing::MakeImages;
 using ::stowage::testing::RefDigest;
 using ::stowage::testing::Result;
-using ::stowage::testing::Runfile;
-using ::stowage::testing::Trim;
 using ::stowage::testing::Shell;
 using ::stowage::testing::Stowage;
+using ::stowage::testing::Trim;
 using ::stowage::testing::WaitForFile;
 using ::stowage::testing::WaitForPort;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
 
 // The whole suite shares one store, published once per server kind, and the
 // servers serving it. Everything lives under /tmp (web server workers run
@@ -70,8 +69,7 @@ class PublishTest : public ::testing::Test {
     ASSERT_EQ(Shell("chmod 755 " + world->dir).exit_code, 0);
     world->images = world->dir + "/images";
     world->store = world->dir + "/store";
-    Result r = Shell(absl::StrCat("bash ", Runfile("tests/images/make_images.sh"), " ",
-                                  world->images, " >/dev/null"));
+    Result r = MakeImages(world->images);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     ASSERT_EQ(Stowage({"init", world->store}).exit_code, 0);
     struct Import {

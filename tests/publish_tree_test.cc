@@ -23,23 +23,22 @@
 namespace stowage {
 namespace {
 
+using ::stowage::testing::MakeImages;
 using ::stowage::testing::MakeTempDir;
 using ::stowage::testing::RefDigest;
 using ::stowage::testing::Result;
 using ::stowage::testing::Runfile;
-using ::stowage::testing::Trim;
 using ::stowage::testing::Shell;
 using ::stowage::testing::Stowage;
+using ::stowage::testing::Trim;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
 
 class PublishTreeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     images_ = new std::string(MakeTempDir() + "/images");
-    Result r = Shell(absl::StrCat("bash ", Runfile("tests/images/make_images.sh"), " ",
-                                  *images_, " >/dev/null"));
+    Result r = MakeImages(*images_);
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 

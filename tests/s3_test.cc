@@ -28,16 +28,15 @@ namespace {
 
 using ::stowage::testing::Daemon;
 using ::stowage::testing::FreePort;
+using ::stowage::testing::MakeImages;
 using ::stowage::testing::MakeTempDir;
 using ::stowage::testing::RefDigest;
 using ::stowage::testing::Result;
-using ::stowage::testing::Runfile;
-using ::stowage::testing::Trim;
 using ::stowage::testing::Shell;
 using ::stowage::testing::Stowage;
+using ::stowage::testing::Trim;
 using ::stowage::testing::WaitForPort;
 using ::testing::HasSubstr;
-
 
 TEST(S3Test, UploadPlanServesRealClients) {
   const char* s3rver = getenv("STOWAGE_S3RVER");
@@ -47,10 +46,7 @@ TEST(S3Test, UploadPlanServesRealClients) {
   }
   std::string dir = MakeTempDir();
   std::string images = dir + "/images";
-  ASSERT_EQ(Shell(absl::StrCat("bash ", Runfile("tests/images/make_images.sh"), " ",
-                               images, " >/dev/null"))
-                .exit_code,
-            0);
+  ASSERT_EQ(MakeImages(images).exit_code, 0);
   std::string store = dir + "/store";
   ASSERT_EQ(Stowage({"init", store}).exit_code, 0);
   ASSERT_EQ(Stowage({"import", "--store", store, "oci:" + images + "/single:v1",

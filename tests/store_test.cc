@@ -15,25 +15,23 @@
 namespace stowage {
 namespace {
 
+using ::stowage::testing::CountLines;
+using ::stowage::testing::MakeImages;
 using ::stowage::testing::MakeTempDir;
 using ::stowage::testing::RefDigest;
 using ::stowage::testing::Result;
 using ::stowage::testing::Runfile;
-using ::stowage::testing::Trim;
 using ::stowage::testing::Shell;
 using ::stowage::testing::Stowage;
+using ::stowage::testing::Trim;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-
-size_t Lines(const std::string& s) { return std::count(s.begin(), s.end(), '\n'); }
 
 class StoreTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     images_ = new std::string(MakeTempDir() + "/images");
-    Result r = Shell(absl::StrCat("bash ", Runfile("tests/images/make_images.sh"),
-                                  " ", *images_, " >/dev/null"));
+    Result r = MakeImages(*images_);
     ASSERT_EQ(r.exit_code, 0) << "make_images.sh failed: " << r.err;
   }
 
@@ -203,13 +201,13 @@ TEST_F(StoreTest, ArchivesInAndOut) {
 TEST_F(StoreTest, SeveralImagesNeedARefOrAll) {
   Result r = S("import", {"oci:" + Images("multiref"), "team/x"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(Lines(r.err), 1u);
+  EXPECT_EQ(CountLines(r.err), 1u);
   EXPECT_THAT(r.err, HasSubstr("holds 2 images (a, b)"));
   EXPECT_THAT(r.err, HasSubstr("--all"));
 
   r = S("import", {"--all", "oci:" + Images("multiref"), "team/x"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Lines(r.out), 2u);
+  EXPECT_EQ(CountLines(r.out), 2u);
   r = S("tags", {"team/x"});
   EXPECT_THAT(r.out, HasSubstr(RefDigest(Images("multiref"), "a")));
   EXPECT_THAT(r.out, HasSubstr(RefDigest(Images("multiref"), "b")));
@@ -242,7 +240,7 @@ TEST_F(StoreTest, DamagedBlobAbortsAndTagsNothing) {
   for (const char* mode : {"--copy", "--quiet"}) {
     Result r = S("import", {mode, "oci:" + bad + ":v1", "team/app:v1"});
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(Lines(r.err), 1u) << r.err;
+    EXPECT_EQ(CountLines(r.err), 1u) << r.err;
     EXPECT_THAT(r.err, HasSubstr("blob sha256:" + layer));
     EXPECT_THAT(r.err, HasSubstr("content hashes to sha256:"));
     EXPECT_EQ(Shell("cat " + store_ + "/index.json").out, before);
@@ -285,7 +283,7 @@ TEST_F(StoreTest, HostileAndBrokenArchivesAreRejected) {
   for (const Case& c : cases) {
     Result r = S("import", {"oci-archive:" + d + "/" + c.file, "team/app:v1"});
     EXPECT_EQ(r.exit_code, 1) << c.file;
-    EXPECT_EQ(Lines(r.err), 1u) << r.err;
+    EXPECT_EQ(CountLines(r.err), 1u) << r.err;
     EXPECT_THAT(r.err, HasSubstr(d + "/" + c.file)) << c.file;
     EXPECT_THAT(r.err, HasSubstr(c.message)) << c.file;
     EXPECT_EQ(Shell("cat " + store_ + "/index.json").out, before);
@@ -324,7 +322,7 @@ TEST_F(StoreTest, ConcurrentImportsKeepEveryTag) {
   absl::StrAppend(&script, "wait");
   ASSERT_EQ(Shell(script).exit_code, 0);
   Result tags = S("tags", {"team/par"});
-  EXPECT_EQ(Lines(tags.out), 9u) << tags.out;  // header + 8 tags
+  EXPECT_EQ(CountLines(tags.out), 9u) << tags.out;  // header + 8 tags
 }
 
 TEST_F(StoreTest, TagUntagRmAndGc) {

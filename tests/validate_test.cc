@@ -12,6 +12,7 @@
 namespace stowage {
 namespace {
 
+using ::stowage::testing::CountLines;
 using ::stowage::testing::Result;
 using ::stowage::testing::RunProgram;
 using ::stowage::testing::Stowage;
@@ -19,10 +20,6 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 const std::string kHex(64, 'c');
-
-size_t Lines(const std::string& s) {
-  return std::count(s.begin(), s.end(), '\n');
-}
 
 TEST(ValidateCommand, ValidReferencesExitZero) {
   Result r = Stowage({"validate", "ubuntu", "team/app:v1",
@@ -61,7 +58,7 @@ TEST(ValidateCommand, RuleSetsDisagree) {
   Result hub = Stowage({"validate", "--rules=hub", "team/my.app"});
   EXPECT_EQ(hub.exit_code, 1);
   EXPECT_THAT(hub.out, HasSubstr("position 8: hub/name-chars: '.'"));
-  EXPECT_EQ(Lines(hub.out), 1u);
+  EXPECT_EQ(CountLines(hub.out), 1u);
 
   // A leading '_': Docker Hub's characters allow it, OCI does not.
   EXPECT_EQ(Stowage({"validate", "--rules=hub", "team/_app"}).exit_code, 0);
@@ -101,11 +98,11 @@ TEST(ValidateCommand, ReadsThousandsFromStdin) {
   absl::StrAppend(&input, "team/App:1\r\n");
   Result r = Stowage({"validate", "-q", "-"}, input);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(Lines(r.out), 2u) << r.out;
+  EXPECT_EQ(CountLines(r.out), 2u) << r.out;
   EXPECT_THAT(r.out, StartsWith("team/App:1: position 6: oci/name-component"));
 
   r = Stowage({"validate", "-"}, input);
-  EXPECT_EQ(Lines(r.out), 5002u);
+  EXPECT_EQ(CountLines(r.out), 5002u);
   EXPECT_EQ(r.err, "validate: 5001 references, 5000 valid, 1 invalid\n");
 }
 
@@ -143,7 +140,7 @@ TEST_P(UsageTest, OneLineOnStderrAndExitTwo) {
   Result r = Stowage(GetParam().args);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(Lines(r.err), 1u) << r.err;
+  EXPECT_EQ(CountLines(r.err), 1u) << r.err;
   EXPECT_THAT(r.err, StartsWith("stowage: "));
   EXPECT_THAT(r.err, HasSubstr(GetParam().err));
 }

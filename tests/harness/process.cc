@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -98,6 +99,14 @@ std::string RefDigest(const std::string& layout, const std::string& ref) {
   return Trim(Shell("jq -r '.manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"] == \"" +
                     ref + "\") | .digest' " + layout + "/index.json")
                   .out);
+}
+
+Result MakeImages(const std::string& dir) {
+  return Shell("bash " + Runfile("tests/images/make_images.sh") + " " + dir + " >/dev/null");
+}
+
+size_t CountLines(const std::string& s) {
+  return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
 }
 
 std::string StowageBinary() { return Runfile("cmd/stowage/stowage"); }

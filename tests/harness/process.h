@@ -43,6 +43,13 @@ std::string Trim(const std::string& s);
 // `layout`, read with jq as a script would; "" when there is none.
 std::string RefDigest(const std::string& layout, const std::string& ref);
 
+// Builds the real test images (tests/images/make_images.sh, with umoci,
+// skopeo and buildah) into `dir`.
+Result MakeImages(const std::string& dir);
+
+// How many lines `s` holds ('\n' characters).
+size_t CountLines(const std::string& s);
+
 // A new empty directory under the test's temporary directory.
 std::string MakeTempDir();
 
