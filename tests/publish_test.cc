@@ -17,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/crypto/sha256.h"
 #include "tests/harness/daemon.h"
 #include "tests/harness/process.h"
 
@@ -46,6 +47,7 @@ struct World {
   int nginx_port = 0, apache_port = 0, caddy_port = 0;
   std::unique_ptr<Daemon> nginx, apache, caddy;
   std::map<std::string, std::string> digests;  // "repo:tag" -> digest
+  std::string single_layer;  // the single image's layer, in team/app and team/docker
 
   std::string Out(const std::string& server) const { return dir + "/out-" + server; }
   std::string Nginx() const { return absl::StrCat("127.0.0.1:", nginx_port); }
@@ -89,6 +91,9 @@ class PublishTest : public ::testing::Test {
       std::vector<std::string> parts = absl::StrSplit(Trim(imp.out), ' ');
       world->digests[i.target] = parts[1];
     }
+    world->single_layer = "sha256:" + Trim(Shell("cd " + world->images +
+                                                  "/single/blobs/sha256 && ls -S | head -1")
+                                                .out);
     world->nginx_port = FreePort();
     world->apache_port = FreePort();
     world->caddy_port = FreePort();
@@ -302,6 +307,14 @@ TEST_F(PublishTest, EveryServerAnswersTheSame) {
     Answer as_blob = Get(base + "team/app/blobs/" + app);
     EXPECT_EQ(as_blob.status, "200");
     EXPECT_EQ(as_blob.digest, app);
+    EXPECT_EQ(as_blob.type, "application/octet-stream");
+    // A layer shared by two repositories, served from the one blob folder.
+    for (const char* repo : {"team/app", "team/docker"}) {
+      Answer layer = Get(absl::StrCat(base, repo, "/blobs/", world->single_layer));
+      EXPECT_EQ(layer.status, "200") << repo;
+      EXPECT_EQ(layer.digest, world->single_layer) << repo;
+      EXPECT_EQ(Sha256::DigestOf(layer.body), world->single_layer) << repo;
+    }
     Answer list = Get(base + "org/sub/tools/tags/list");
     EXPECT_EQ(list.body, "{\"name\":\"org/sub/tools\",\"tags\":[\"a\",\"b\"]}");
     Answer catalog = Get(base + "_catalog");
@@ -316,6 +329,8 @@ TEST_F(PublishTest, EveryServerAnswersTheSame) {
         {"team/app/blobs/sha256:" + std::string(64, '0'), "BLOB_UNKNOWN"},
         {"no/such/tags/list", "NAME_UNKNOWN"},
         {"team/app/blobs/sha256:NOT-A-DIGEST", ""},
+        // A blob that exists, under a name that is not a repository.
+        {"no/such/blobs/" + world->single_layer, "BLOB_UNKNOWN"},
     };
     for (const Miss& miss : misses) {
       Answer a = Get(base + miss.path);
@@ -323,6 +338,8 @@ TEST_F(PublishTest, EveryServerAnswersTheSame) {
       EXPECT_THAT(a.type, HasSubstr("application/json")) << miss.path;
       EXPECT_THAT(a.body, HasSubstr("{\"errors\":[{\"code\":\"" + miss.code)) << miss.path;
     }
+    // The blob folder has no address of its own.
+    EXPECT_EQ(Get(base + "../_blobs/" + world->single_layer.substr(7)).status, "404");
     // Referrers: the artifact's subject lists it; any other digest, none.
     Answer refs = Get(base + "team/app/referrers/" + app);
     EXPECT_EQ(refs.status, "200");
@@ -403,8 +420,14 @@ TEST_F(PublishTest, AnswersLikeTheReferenceRegistry) {
   }
   size_t compared = 0;
   for (std::string repo : {"library/multi", "org/sub/tools", "team/docker"}) {
-    std::string www = world->Out("nginx") + "/www/v2/" + repo;
-    Result files = Shell("cd " + www + " && ls manifests | sed 's,^,manifests/,'; ls blobs | sed 's,^,blobs/,'");
+    // The list of paths from Apache's tree (nginx needs no manifest files).
+    std::string www = world->Out("apache") + "/www/v2/" + repo;
+    // Every manifest by tag and digest, and every blob they name.
+    Result files = Shell("cd " + www + " && ls manifests | sed 's,^,manifests/,'; "
+                         "{ ls manifests | grep '^sha256:'; jq -r '.config.digest?, "
+                         ".layers[]?.digest, .manifests[]?.digest' manifests/*; } | "
+                         "grep '^sha256:' | sort -u | sed 's,^,blobs/,'");
+    ASSERT_EQ(files.exit_code, 0) << files.err;
     for (absl::string_view file : absl::StrSplit(Trim(files.out), '\n')) {
       // The one intended difference: a manifest is a blob here too (some
       // clients fetch it from /blobs/), where the reference registry says
@@ -446,9 +469,9 @@ TEST_F(PublishTest, EachBlobOnceOnDisk) {
   std::string n = world->Out("nginx");
   // Two repositories share the single image's layers: one inode each.
   std::string layer = Trim(Shell("cd " + world->images + "/single/blobs/sha256 && ls -S | head -1").out);
-  Result links = Shell("stat -c %i " + n + "/www/v2/team/app/blobs/sha256:" + layer + " " + n +
-                       "/blobs/sha256/" + layer + " | sort -u | wc -l");
-  EXPECT_EQ(Trim(links.out), "1");
+  EXPECT_EQ(Trim(Shell("readlink " + n + "/www/_blobs").out), "../blobs/sha256");
+  EXPECT_EQ(Shell("test -f " + n + "/www/_blobs/" + layer).exit_code, 0);
+  EXPECT_EQ(Shell("find " + n + "/www -path '*/blobs/*' | wc -l").out, "0\n");
   // The tree's bytes (each inode once) are the blobs' bytes plus small JSON
   // files and configuration.
   const std::string bytes =

@@ -4,7 +4,8 @@
 // bad input (invalid names skipped with a warning, foreign folders refused).
 //
 // To regenerate the golden listing after an intended change:
-//   STOWAGE_UPDATE_GOLDEN=$PWD bazel test //tests:publish_tree_test
+//   STOWAGE_UPDATE_GOLDEN=$PWD bazel test //tests:publish_tree_test \
+//       --test_env=STOWAGE_UPDATE_GOLDEN
 // then review `git diff testdata/golden`.
 
 #include <stdlib.h>
@@ -72,7 +73,8 @@ class PublishTreeTest : public ::testing::Test {
   // "sha256  path" of every file, sorted; hard links show as their content.
   static std::string Listing(const std::string& out) {
     return Shell("cd " + out + " && find . -type f ! -path './nginx/run/*' ! -path './apache/run/*' "
-                 "| LC_ALL=C sort | xargs sha256sum")
+                 "| LC_ALL=C sort | xargs sha256sum; find . -type l -printf '%p -> %l\\n' "
+                 "| LC_ALL=C sort")
         .out;
   }
 
@@ -148,31 +150,69 @@ TEST_F(PublishTreeTest, RepublishWritesOnlyWhatChanged) {
 
 TEST_F(PublishTreeTest, UnchangedRepositoriesAreSkippedUntilFull) {
   std::string out = work_ + "/out";
-  ASSERT_EQ(S({"publish", out}).exit_code, 0);
+  // With Apache too, so that every manifest path is a file.
+  auto publish = [&](std::vector<std::string> more = {}) {
+    std::vector<std::string> args = {"publish", out, "--server", "nginx,apache"};
+    args.insert(args.end(), more.begin(), more.end());
+    return S(args);
+  };
+  ASSERT_EQ(publish().exit_code, 0);
   ASSERT_EQ(S({"tag", "org/sub/tools:b", "org/sub/tools:c"}).exit_code, 0);
-  Result r = S({"publish", out});
+  Result r = publish();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("(3 repositories unchanged since the last publish were skipped)"));
   EXPECT_EQ(Shell("test -e " + out + "/www/v2/org/sub/tools/manifests/c").exit_code, 0);
   EXPECT_THAT(Shell("cat " + out + "/www/v2/org/sub/tools/tags/list").out, HasSubstr("\"c\""));
   // A skipped repository's files stay, and nginx still knows them.
   EXPECT_EQ(Shell("test -e " + out + "/www/v2/team/app/manifests/v1").exit_code, 0);
-  EXPECT_EQ(Shell("grep -q /v2/team/app/manifests/v1 " + out + "/nginx/maps/team+app.kind").exit_code, 0);
+  EXPECT_EQ(Shell("cat " + out + "/nginx/maps/*.kind | grep -q '^/v2/team/app/manifests/v1 '")
+                .exit_code,
+            0);
   // --full checks everything and finds it right.
-  Result full = S({"publish", out, "--full"});
+  Result full = publish({"--full"});
   ASSERT_EQ(full.exit_code, 0) << full.err;
   EXPECT_THAT(full.out, HasSubstr(": 0 written, 0 linked, 0 removed"));
   EXPECT_THAT(full.out, Not(HasSubstr("skipped")));
   // Files someone deleted by hand come back with --full.
   ASSERT_EQ(Shell("rm " + out + "/www/v2/team/app/tags/list").exit_code, 0);
-  EXPECT_THAT(S({"publish", out, "--full"}).out, HasSubstr("1 written"));
-  // Changing the options publishes everything again.
-  Result apache = S({"publish", out, "--server", "nginx,apache"});
-  EXPECT_THAT(apache.out, Not(HasSubstr("skipped")));
-  ASSERT_EQ(Publish(work_ + "/fresh").exit_code, 0);
-  ASSERT_EQ(S({"publish", work_ + "/fresh2", "--server", "nginx,apache"}).exit_code, 0);
+  EXPECT_THAT(publish({"--full"}).out, HasSubstr("1 written"));
+  // Changing the options publishes everything again: nginx alone needs no
+  // manifest files (its maps serve manifests from the blob folder).
+  Result nginx = S({"publish", out, "--server", "nginx"});
+  EXPECT_THAT(nginx.out, Not(HasSubstr("skipped")));
+  EXPECT_NE(Shell("test -e " + out + "/www/v2/team/app/manifests").exit_code, 0);
+  ASSERT_EQ(S({"publish", work_ + "/fresh2", "--server", "nginx"}).exit_code, 0);
   EXPECT_EQ(Shell("cd " + out + "/www && find . -type f | sort | xargs sha256sum").out,
             Shell("cd " + work_ + "/fresh2/www && find . -type f | sort | xargs sha256sum").out);
+}
+
+// A repository may live inside another's folders (team/app/tags is a
+// repository, team/app/tags/list a file of team/app): pruning one after a
+// change, or removing it, leaves the other whole.
+TEST_F(PublishTreeTest, NestedRepositoriesKeepEachOthersFiles) {
+  std::string out = work_ + "/out";
+  auto publish = [&](const std::string& dir) {
+    return S({"publish", dir, "--server", "nginx,apache"});
+  };
+  for (const char* name : {"team/app/tags:x", "team/app/manifests:y"}) {
+    ASSERT_EQ(S({"tag", "team/app:v1", name}).exit_code, 0);
+  }
+  ASSERT_EQ(publish(out).exit_code, 0);
+  ASSERT_EQ(S({"tag", "team/docker:v1", "team/app:v1"}).exit_code, 0);
+  Result moved = publish(out);
+  ASSERT_EQ(moved.exit_code, 0) << moved.err;
+  for (const char* f : {"team/app/tags/manifests/x", "team/app/tags/tags/list",
+                        "team/app/manifests/manifests/y", "team/app/tags/list"}) {
+    EXPECT_EQ(Shell(absl::StrCat("test -f ", out, "/www/v2/", f)).exit_code, 0) << f;
+  }
+  ASSERT_EQ(S({"rm", "team/app"}).exit_code, 0);
+  ASSERT_EQ(publish(out).exit_code, 0);
+  EXPECT_NE(Shell("test -e " + out + "/www/v2/team/app/tags/list").exit_code, 0);
+  EXPECT_EQ(Shell("test -f " + out + "/www/v2/team/app/tags/manifests/x").exit_code, 0);
+  EXPECT_EQ(Shell("test -f " + out + "/www/v2/team/app/manifests/manifests/y").exit_code, 0);
+  ASSERT_EQ(publish(work_ + "/fresh").exit_code, 0);
+  EXPECT_EQ(Shell("cd " + out + "/www && find . | sort").out,
+            Shell("cd " + work_ + "/fresh/www && find . | sort").out);
 }
 
 TEST_F(PublishTreeTest, RepoPatternsSelect) {

@@ -190,6 +190,26 @@ absl::Status HardLink(const std::string& from, const std::string& to) {
   return absl::OkStatus();
 }
 
+absl::Status MakeSymlink(const std::string& target, const std::string& path) {
+  if (symlink(target.c_str(), path.c_str()) != 0) {
+    return ErrnoStatus(absl::StrCat(path, " -> ", target), errno);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadSymlink(const std::string& path) {
+  std::string target(256, '\0');
+  while (true) {
+    ssize_t n = readlink(path.c_str(), target.data(), target.size());
+    if (n < 0) return ErrnoStatus(path, errno);
+    if (static_cast<size_t>(n) < target.size()) {
+      target.resize(n);
+      return target;
+    }
+    target.resize(target.size() * 2);
+  }
+}
+
 absl::Status Rename(const std::string& from, const std::string& to) {
   if (rename(from.c_str(), to.c_str()) != 0) {
     return ErrnoStatus(absl::StrCat(from, " -> ", to), errno);

@@ -97,6 +97,11 @@ absl::Status SyncFilesystem(const std::string& path);
 
 // link(2). AlreadyExists if `to` exists.
 absl::Status HardLink(const std::string& from, const std::string& to);
+// symlink(2): `path` becomes a symbolic link holding `target`.
+// AlreadyExists if `path` exists.
+absl::Status MakeSymlink(const std::string& target, const std::string& path);
+// readlink(2): what the symbolic link `path` holds.
+absl::StatusOr<std::string> ReadSymlink(const std::string& path);
 // rename(2), replacing `to`.
 absl::Status Rename(const std::string& from, const std::string& to);
 // unlink(2); OK if nothing was there.

@@ -88,6 +88,19 @@ TEST(FileTest, MakeDirsRemoveAllAndLinks) {
   EXPECT_EQ(*ReadFile(JoinPath(dir, "g")), "x");
 }
 
+TEST(FileTest, Symlinks) {
+  std::string dir = NewDir();
+  ASSERT_TRUE(WriteFileAtomic(JoinPath(dir, "f"), "x").ok());
+  ASSERT_TRUE(MakeSymlink("f", JoinPath(dir, "l")).ok());
+  EXPECT_EQ(*ReadSymlink(JoinPath(dir, "l")), "f");
+  EXPECT_EQ(*ReadFile(JoinPath(dir, "l")), "x");
+  EXPECT_EQ(MakeSymlink("f", JoinPath(dir, "l")).code(), absl::StatusCode::kAlreadyExists);
+  std::string long_target(1000, 'a');
+  ASSERT_TRUE(MakeSymlink(long_target, JoinPath(dir, "long")).ok());
+  EXPECT_EQ(*ReadSymlink(JoinPath(dir, "long")), long_target);
+  EXPECT_FALSE(ReadSymlink(JoinPath(dir, "f")).ok());  // not a link
+}
+
 TEST(FileTest, PathHelpers) {
   EXPECT_EQ(Dirname("a/b/c"), "a/b");
   EXPECT_EQ(Dirname("a/b/"), "a");

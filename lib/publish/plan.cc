@@ -24,26 +24,6 @@ namespace {
 constexpr char kOctetStream[] = "application/octet-stream";
 constexpr char kJson[] = "application/json";
 
-// Manifests are shared between tags and repositories: read each once.
-class ManifestCache {
- public:
-  explicit ManifestCache(const oci::Layout& layout) : layout_(layout) {}
-
-  absl::StatusOr<const oci::Manifest*> Get(const oci::Descriptor& d) {
-    auto it = cache_.find(d.digest());
-    if (it != cache_.end()) return it->second.get();
-    ASSIGN_OR_RETURN(oci::Manifest m, oci::ReadManifest(layout_, d));
-    auto owned = std::make_unique<oci::Manifest>(std::move(m));
-    const oci::Manifest* raw = owned.get();
-    cache_.emplace(d.digest(), std::move(owned));
-    return raw;
-  }
-
- private:
-  const oci::Layout& layout_;
-  std::unordered_map<std::string, std::unique_ptr<oci::Manifest>> cache_;
-};
-
 struct Referrer {
   std::string media_type;
   std::string digest;
@@ -52,13 +32,58 @@ struct Referrer {
   JsonValue annotations;
 };
 
-bool Selected(const std::string& repository, const PlanOptions& options) {
-  if (options.repo_patterns.empty()) return true;
-  for (const std::string& p : options.repo_patterns) {
-    if (fnmatch(p.c_str(), repository.c_str(), 0) == 0) return true;
+// A blob as planning sees it.
+struct Blob {
+  std::string digest;
+  std::string media_type;
+  int64_t size;
+};
+
+// What planning needs of a manifest: far smaller than oci::Manifest, which
+// keeps every descriptor's JSON (a large site holds tens of thousands).
+struct Node {
+  std::string media_type;
+  std::vector<Blob> children;  // an image's config and layers, an index's manifests
+  std::string subject;         // the digest it refers to, or ""
+  Referrer referrer;           // its entry in the subject's referrers index
+};
+
+Blob BlobOf(const oci::Descriptor& d) { return Blob{d.digest(), d.media_type(), d.size()}; }
+
+// Manifests are shared between tags and repositories: read each once.
+class ManifestCache {
+ public:
+  explicit ManifestCache(const oci::Layout& layout) : layout_(layout) {}
+
+  absl::StatusOr<const Node*> Get(const Blob& b) {
+    auto it = cache_.find(b.digest);
+    if (it != cache_.end()) return &it->second;
+    ASSIGN_OR_RETURN(oci::Manifest m,
+                     oci::ReadManifest(layout_, oci::Descriptor::Make(b.media_type, b.digest, b.size)));
+    Node n;
+    n.media_type = m.media_type;
+    if (m.is_index()) {
+      for (const oci::Descriptor& c : m.manifests) n.children.push_back(BlobOf(c));
+    } else {
+      n.children.push_back(BlobOf(*m.config));
+      for (const oci::Descriptor& l : m.layers) n.children.push_back(BlobOf(l));
+    }
+    if (m.subject.has_value()) {
+      n.subject = m.subject->digest();
+      std::string artifact_type = m.artifact_type;
+      if (artifact_type.empty() && m.config.has_value()) {
+        artifact_type = m.config->media_type();
+      }
+      n.referrer = Referrer{m.media_type, b.digest, b.size, std::move(artifact_type),
+                            std::move(m.annotations)};
+    }
+    return &cache_.emplace(b.digest, std::move(n)).first->second;
   }
-  return false;
-}
+
+ private:
+  const oci::Layout& layout_;
+  std::unordered_map<std::string, Node> cache_;
+};
 
 std::string ReferrersIndex(std::vector<Referrer> referrers) {
   std::sort(referrers.begin(), referrers.end(),
@@ -87,11 +112,12 @@ std::string ReferrersIndex(std::vector<Referrer> referrers) {
 // Adds the files of one repository to `files` (keyed by path).
 absl::Status PlanRepository(const std::string& repo,
                             const std::vector<const store::TagEntry*>& tags,
-                            ManifestCache& cache, SitePlan& plan,
-                            std::map<std::string, SiteFile>& files) {
+                            ManifestCache& cache, bool blob_links,
+                            SitePlan& plan, std::map<std::string, SiteFile>& files) {
   const std::string base = absl::StrCat("v2/", repo, "/");
   auto add_blob = [&](const std::string& digest, int64_t size) {
     plan.blobs.emplace(digest, size);
+    if (!blob_links) return;
     SiteFile f;
     f.path = absl::StrCat(base, "blobs/", digest);
     f.blob = digest;
@@ -115,36 +141,21 @@ absl::Status PlanRepository(const std::string& repo,
   std::map<std::string, std::vector<Referrer>> referrers;  // by subject
   for (const store::TagEntry* tag : tags) {
     tag_names.insert(tag->name.tag);
-    std::deque<oci::Descriptor> queue = {tag->descriptor};
-    const std::string& root_type = tag->descriptor.media_type();
-    add_manifest(tag->name.tag, tag->descriptor.digest(), root_type);
+    std::deque<Blob> queue = {BlobOf(tag->descriptor)};
+    add_manifest(tag->name.tag, tag->descriptor.digest(), tag->descriptor.media_type());
     while (!queue.empty()) {
-      oci::Descriptor d = std::move(queue.front());
+      Blob b = std::move(queue.front());
       queue.pop_front();
-      if (!seen.insert(d.digest()).second) continue;
-      add_blob(d.digest(), d.size());
-      if (!oci::IsManifestMediaType(d.media_type())) continue;
-      absl::StatusOr<const oci::Manifest*> m = cache.Get(d);
+      if (!seen.insert(b.digest).second) continue;
+      add_blob(b.digest, b.size);
+      if (!oci::IsManifestMediaType(b.media_type)) continue;
+      absl::StatusOr<const Node*> m = cache.Get(b);
       if (!m.ok()) {
-        return Annotate(m.status(), absl::StrCat("the image ",
-                                                 tag->name.String()));
+        return Annotate(m.status(), absl::StrCat("the image ", tag->name.String()));
       }
-      add_manifest(d.digest(), d.digest(), (*m)->media_type);
-      if ((*m)->subject.has_value()) {
-        std::string artifact_type = (*m)->artifact_type;
-        if (artifact_type.empty() && (*m)->config.has_value()) {
-          artifact_type = (*m)->config->media_type();
-        }
-        referrers[(*m)->subject->digest()].push_back(
-            Referrer{(*m)->media_type, d.digest(), d.size(), artifact_type,
-                     (*m)->annotations});
-      }
-      if ((*m)->is_index()) {
-        for (const oci::Descriptor& c : (*m)->manifests) queue.push_back(c);
-      } else {
-        queue.push_back(*(*m)->config);
-        for (const oci::Descriptor& l : (*m)->layers) queue.push_back(l);
-      }
+      add_manifest(b.digest, b.digest, (*m)->media_type);
+      if (!(*m)->subject.empty()) referrers[(*m)->subject].push_back((*m)->referrer);
+      for (const Blob& c : (*m)->children) queue.push_back(c);
     }
   }
 
@@ -174,12 +185,15 @@ absl::Status PlanRepository(const std::string& repo,
       f.manifest = true;
       files[f.path] = f;
     }
-    SiteFile b;
-    b.path = absl::StrCat(base, "blobs/", digest);
-    b.content = body;
-    b.content_type = kOctetStream;
-    b.digest = digest;
-    files[b.path] = std::move(b);
+    plan.generated_blobs.emplace(digest, body);
+    if (blob_links) {
+      SiteFile b;
+      b.path = absl::StrCat(base, "blobs/", digest);
+      b.content = body;
+      b.content_type = kOctetStream;
+      b.digest = digest;
+      files[b.path] = std::move(b);
+    }
   }
 
   JsonWriter w;
@@ -195,6 +209,15 @@ absl::Status PlanRepository(const std::string& repo,
 }
 
 }  // namespace
+
+bool RepositorySelected(const std::string& repository,
+                        const std::vector<std::string>& patterns) {
+  if (patterns.empty()) return true;
+  for (const std::string& p : patterns) {
+    if (fnmatch(p.c_str(), repository.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
 
 std::string ErrorBody(absl::string_view code, absl::string_view message) {
   JsonWriter w;
@@ -231,7 +254,7 @@ absl::StatusOr<SitePlan> PlanSite(const store::Store& store,
   }
   std::map<std::string, std::vector<const store::TagEntry*>> by_repo;
   for (const store::TagEntry& e : tags) {
-    if (!Selected(e.name.repository, options)) continue;
+    if (!RepositorySelected(e.name.repository, options.repo_patterns)) continue;
     by_repo[e.name.repository].push_back(&e);
     plan.tags.push_back(&e);
   }
@@ -241,7 +264,8 @@ absl::StatusOr<SitePlan> PlanSite(const store::Store& store,
   for (const auto& [repo, repo_tags] : by_repo) {
     plan.repositories.push_back(repo);
     if (options.unchanged.count(repo) > 0) continue;
-    RETURN_IF_ERROR(PlanRepository(repo, repo_tags, cache, plan, files));
+    RETURN_IF_ERROR(
+        PlanRepository(repo, repo_tags, cache, options.blob_links, plan, files));
     plan.planned.push_back(repo);
   }
 

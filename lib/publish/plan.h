@@ -8,10 +8,19 @@
 //   v2/<name>/manifests/<tag>                manifest bytes, per tag
 //   v2/<name>/manifests/sha256:<hex>         every manifest and index
 //                                            reachable from a tag
-//   v2/<name>/blobs/sha256:<hex>             every blob, manifests too
 //   v2/<name>/referrers/sha256:<hex>         OCI index of the manifests whose
 //                                            subject is that digest
 // plus, per subject, the tag "sha256-<hex>" of the referrers tag fallback.
+//
+// Blobs (manifests too) are served from one folder, OUTDIR/blobs/sha256,
+// which the servers reach as _blobs/<hex> (a symbolic link in the served
+// root): a rewrite sends v2/<name>/blobs/sha256:<hex> there when <name> is
+// a published repository. So a blob shared by many repositories costs one
+// file, not a link per repository. Servers that cannot rewrite (S3) get
+// per-repository files v2/<name>/blobs/sha256:<hex> instead (`blob_links`).
+// nginx serves manifests from there too: its generated maps name every
+// manifest path with its type and digest, so the manifests/ files are
+// written only for the other servers (publish decides).
 
 #ifndef STOWAGE_LIB_PUBLISH_PLAN_H_
 #define STOWAGE_LIB_PUBLISH_PLAN_H_
@@ -38,7 +47,9 @@ struct SiteFile {
 
 struct SitePlan {
   std::vector<SiteFile> files;              // sorted by path, unique
-  std::map<std::string, int64_t> blobs;     // every blob the files use
+  std::map<std::string, int64_t> blobs;     // every store blob served
+  // Blobs made here, not in the store (referrers indexes), by digest.
+  std::map<std::string, std::string> generated_blobs;
   std::vector<std::string> repositories;    // published, sorted
   std::vector<std::string> planned;         // repositories with files here
   // Published tags, sorted: pointers into PlanOptions::tags, or into
@@ -55,6 +66,8 @@ struct PlanOptions {
   // Repositories whose files are already published and unchanged: their
   // tags count, but their files are not planned (publish keeps them).
   std::set<std::string> unchanged;
+  // Plan v2/<name>/blobs/ files too, for servers without rewrites.
+  bool blob_links = false;
   // The store's tags and skipped entry names, when the caller has read them
   // already (Store::Tags); otherwise PlanSite reads them.
   const std::vector<store::TagEntry>* tags = nullptr;
@@ -66,6 +79,11 @@ struct PlanOptions {
 // image (NotFound/DataLoss naming the blob).
 absl::StatusOr<SitePlan> PlanSite(const store::Store& store,
                                   const PlanOptions& options);
+
+// Whether `repository` matches one of `patterns` (fnmatch(3), '*' also
+// matching '/'); every repository matches an empty list.
+bool RepositorySelected(const std::string& repository,
+                        const std::vector<std::string>& patterns);
 
 // The JSON body of a distribution-spec error, e.g. ErrorBody("BLOB_UNKNOWN",
 // "blob unknown to registry").

@@ -73,7 +73,8 @@ TEST(PlanTest, FilesOfARepository) {
   EXPECT_EQ(tag->content_type, oci::kOciManifest);
   EXPECT_TRUE(tag->manifest);
   EXPECT_NE(FindFile(*plan, "v2/team/app/manifests/" + image.digest()), nullptr);
-  EXPECT_NE(FindFile(*plan, "v2/team/app/blobs/" + image.digest()), nullptr);
+  // Blobs are served from one folder by a rewrite: no file per repository.
+  EXPECT_EQ(FindFile(*plan, "v2/team/app/blobs/" + image.digest()), nullptr);
 
   const SiteFile* list = FindFile(*plan, "v2/team/app/tags/list");
   ASSERT_NE(list, nullptr);
@@ -97,6 +98,21 @@ TEST(PlanTest, FilesOfARepository) {
     EXPECT_LT(plan->files[i - 1].path, plan->files[i].path);
   }
   EXPECT_EQ(plan->blobs.size(), 6u);
+  ASSERT_EQ(plan->generated_blobs.size(), 1u);
+  EXPECT_EQ(plan->generated_blobs.begin()->first, by_tag->digest);
+  EXPECT_EQ(plan->generated_blobs.begin()->second, referrers->content);
+
+  // For servers that cannot rewrite: a file per repository and blob.
+  PlanOptions links;
+  links.blob_links = true;
+  absl::StatusOr<SitePlan> linked = PlanSite(*s, links);
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  const SiteFile* blob = FindFile(*linked, "v2/team/app/blobs/" + image.digest());
+  ASSERT_NE(blob, nullptr);
+  EXPECT_EQ(blob->blob, image.digest());
+  const SiteFile* made = FindFile(*linked, "v2/team/app/blobs/" + by_tag->digest);
+  ASSERT_NE(made, nullptr);
+  EXPECT_EQ(made->content, referrers->content);
 }
 
 TEST(PlanTest, PatternsAndConflicts) {
@@ -169,11 +185,14 @@ TEST(ServersTest, NginxMapsEveryManifest) {
   plan.planned = {"team/app"};
   std::vector<GeneratedFile> files = ServerFiles(Server::kNginx, plan, o);
   ASSERT_GE(files.size(), 5u);
-  EXPECT_EQ(files[0].path, "nginx/maps/team+app.kind");
+  // Shards are by FNV-1a of the name, fixed so that names never move.
+  EXPECT_EQ(NginxShard("team/app"), 0x328);
+  EXPECT_EQ(files[0].path, "nginx/maps/328.kind");
   EXPECT_EQ(files[0].content, "/v2/team/app/manifests/v1 docker-list;\n");
-  EXPECT_EQ(files[1].path, "nginx/maps/team+app.digest");
-  EXPECT_EQ(files[1].content, "/v2/team/app/manifests/v1 " + f.digest + ";\n");
-  EXPECT_EQ(NginxFragments("team/app")[0], "nginx/maps/team+app.kind");
+  EXPECT_EQ(files[1].path, "nginx/maps/328.digest");
+  EXPECT_EQ(files[1].content, "/v2/team/app/manifests/v1 " + std::string(64, 'a') + ";\n");
+  EXPECT_EQ(NginxShardFiles(5)[1], "nginx/maps/005.digest");
+  EXPECT_LT(NginxShard("team/app"), kNginxShards);
   EXPECT_EQ(files[2].path, "nginx/stowage-http.conf");
   EXPECT_THAT(files[2].content, HasSubstr("include /srv/x/nginx/maps/*.kind;"));
   EXPECT_THAT(files[3].content,

@@ -57,17 +57,18 @@ class TreeWriter {
 
   // `path` becomes another name of `blob` (already complete).
   absl::Status Link(const std::string& blob, const std::string& path) {
-    auto known = inodes_.find(blob);
-    if (known == inodes_.end()) {
-      ASSIGN_OR_RETURN(FileInfo want, Stat(blob));
-      known = inodes_.emplace(blob, std::make_pair(want.device, want.inode)).first;
-    }
     absl::StatusOr<FileInfo> have =
         fresh_ ? absl::StatusOr<FileInfo>(absl::NotFoundError(path)) : Stat(path);
-    if (have.ok() && have->device == known->second.first &&
-        have->inode == known->second.second) {
-      ++report_->unchanged;
-      return absl::OkStatus();
+    if (have.ok()) {
+      auto known = inodes_.find(blob);
+      if (known == inodes_.end()) {
+        ASSIGN_OR_RETURN(FileInfo want, Stat(blob));
+        known = inodes_.emplace(blob, std::make_pair(want.device, want.inode)).first;
+      }
+      if (have->device == known->second.first && have->inode == known->second.second) {
+        ++report_->unchanged;
+        return absl::OkStatus();
+      }
     }
     std::string dir = Dirname(path);
     RETURN_IF_ERROR(Dirs(dir));
@@ -132,16 +133,14 @@ class TreeWriter {
   // Removes every file under `root` whose path (relative) is not in `keep`,
   // then the folders left empty.
   absl::Status Prune(const std::string& root, const std::string& rel,
-                     const std::set<std::string>& keep,
-                     const std::unordered_set<std::string>& untouched = {}) {
+                     const std::set<std::string>& keep) {
     std::string dir = rel.empty() ? root : JoinPath(root, rel);
     ASSIGN_OR_RETURN(std::vector<DirEntry> entries, ListDirEntries(dir));
     for (const DirEntry& e : entries) {
       std::string child_rel = rel.empty() ? e.name : JoinPath(rel, e.name);
       std::string child = JoinPath(root, child_rel);
       if (e.is_dir) {
-        if (untouched.count(child_rel) > 0) continue;
-        RETURN_IF_ERROR(Prune(root, child_rel, keep, untouched));
+        RETURN_IF_ERROR(Prune(root, child_rel, keep));
         ASSIGN_OR_RETURN(std::vector<std::string> left, ListDir(child));
         if (left.empty()) RETURN_IF_ERROR(RemoveDir(child));
       } else if (keep.count(child_rel) == 0) {
@@ -152,20 +151,61 @@ class TreeWriter {
     return absl::OkStatus();
   }
 
+  // Prunes one repository's folders under `www` (v2/<repo>/manifests/ and
+  // the others): their files not in `keep` (all of them when `keep` is
+  // null), then the folders left empty up to v2/. Subfolders are left alone:
+  // they belong to other repositories (team/app/tags/... is team/app/tags's).
+  absl::Status PruneRepository(const std::string& www, const std::string& repo,
+                               const std::set<std::string>* keep) {
+    for (const char* part : {"manifests", "blobs", "tags", "referrers"}) {
+      std::string rel = absl::StrCat("v2/", repo, "/", part);
+      std::string dir = JoinPath(www, rel);
+      absl::StatusOr<std::vector<DirEntry>> entries = ListDirEntries(dir);
+      if (absl::IsNotFound(entries.status())) continue;
+      if (!entries.ok()) return entries.status();
+      bool left = false;
+      for (const DirEntry& e : *entries) {
+        std::string child_rel = JoinPath(rel, e.name);
+        if (e.is_dir || (keep != nullptr && keep->count(child_rel) > 0)) {
+          left = true;
+          continue;
+        }
+        RETURN_IF_ERROR(RemoveFile(JoinPath(www, child_rel)));
+        ++report_->removed;
+      }
+      if (!left) RETURN_IF_ERROR(RemoveDir(dir));
+    }
+    // Folders left empty, up to v2/.
+    for (std::string rel = absl::StrCat("v2/", repo); rel != "v2"; rel = Dirname(rel)) {
+      std::string dir = JoinPath(www, rel);
+      absl::StatusOr<std::vector<std::string>> left = ListDir(dir);
+      if (absl::IsNotFound(left.status())) continue;
+      if (!left.ok()) return left.status();
+      if (!left->empty()) break;
+      RETURN_IF_ERROR(RemoveDir(dir));
+    }
+    return absl::OkStatus();
+  }
+
  private:
   absl::Status Dirs(const std::string& dir) {
     if (made_.count(dir) > 0) return absl::OkStatus();
     if (fresh_) {
-      // One mkdir where the parent is known to exist; MakeDirs looks first.
+      // In a new tree, one mkdir per folder: its parent is made first (from
+      // made_, or by the recursion), where MakeDirs would look at each level.
+      std::string parent = Dirname(dir);
+      if (made_.count(parent) == 0 && dir != root_ && parent != dir) {
+        RETURN_IF_ERROR(Dirs(parent));
+      }
       if (mkdir(dir.c_str(), 0755) == 0) {
         if (umask_hides_ && chmod(dir.c_str(), 0755) != 0) {
           return ErrnoStatus(dir, errno);
         }
-        made_.insert(dir);
-        return absl::OkStatus();
+      } else if (errno != EEXIST) {
+        return ErrnoStatus(dir, errno);
       }
-      if (errno != ENOENT && errno != EEXIST) return ErrnoStatus(dir, errno);
-      if (errno == ENOENT) RETURN_IF_ERROR(Dirs(Dirname(dir)));
+      made_.insert(dir);
+      return absl::OkStatus();
     }
     RETURN_IF_ERROR(MakeDirs(dir));
     made_.insert(dir);
@@ -182,6 +222,10 @@ class TreeWriter {
 };
 
 constexpr char kStateFile[] = "stowage-publish.state";
+// www/_blobs: the blob folder of OUTDIR's layout, where servers send
+// v2/<name>/blobs/ requests.
+constexpr char kBlobLink[] = "_blobs";
+constexpr char kBlobLinkTarget[] = "../blobs/sha256";
 
 // What, besides the store, decides the published bytes.
 std::string OptionsLine(const PublishOptions& options) {
@@ -217,24 +261,19 @@ std::string StateText(const std::string& options_line, const std::string& store_
   return out;
 }
 
-// Repositories whose tags are exactly as the last publish, whose state file
-// is `previous` ("" for none), left them with the same options.
-std::set<std::string> UnchangedRepositories(
-    const std::string& previous, const std::string& options_line,
-    const std::map<std::string, std::string>& fingerprints) {
-  std::set<std::string> unchanged;
+// The fingerprints the last publish, whose state file is `previous` ("" for
+// none), recorded, if it was made with the same options; otherwise none.
+std::map<std::string, std::string> PreviousFingerprints(const std::string& previous,
+                                                        const std::string& options_line) {
+  std::map<std::string, std::string> out;
   std::vector<absl::string_view> lines = absl::StrSplit(previous, '\n', absl::SkipEmpty());
-  if (lines.empty() || lines[0] != options_line) return unchanged;
+  if (lines.empty() || lines[0] != options_line) return out;
   for (size_t i = 2; i < lines.size(); ++i) {
     size_t space = lines[i].find(' ');
     if (space == absl::string_view::npos) continue;
-    std::string repo(lines[i].substr(0, space));
-    auto it = fingerprints.find(repo);
-    if (it != fingerprints.end() && it->second == lines[i].substr(space + 1)) {
-      unchanged.insert(repo);
-    }
+    out.emplace(std::string(lines[i].substr(0, space)), std::string(lines[i].substr(space + 1)));
   }
-  return unchanged;
+  return out;
 }
 
 }  // namespace
@@ -301,12 +340,44 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
   plan_options.tags = &tags;
   plan_options.skipped_names = &skipped_names;
   bool incremental = !options.full;
+  bool nginx = false;
+  // nginx serves manifests from the blob folder, found by its maps; the
+  // other servers need a file per manifest path.
+  bool manifest_files = false;
   for (Server s : options.servers) {
+    // Caddy's and S3's configurations name every file: always a full pass.
     if (s == Server::kCaddy || s == Server::kS3) incremental = false;
+    // S3 cannot rewrite: every repository gets its own blob files.
+    if (s == Server::kS3) plan_options.blob_links = true;
+    nginx |= s == Server::kNginx;
+    manifest_files |= s != Server::kNginx;
   }
   std::map<std::string, std::string> fingerprints = Fingerprints(tags);
+  // Repositories published last time and not now: their files go.
+  std::vector<std::string> removed_repositories;
   if (incremental) {
-    plan_options.unchanged = UnchangedRepositories(previous, options_line, fingerprints);
+    // A repository is skipped when its tags are as the last publish left
+    // them, and so are those of every other repository in its nginx shard
+    // (a shard's map fragment is written whole).
+    std::map<std::string, std::string> before = PreviousFingerprints(previous, options_line);
+    std::set<int> dirty;
+    std::set<std::string> current;
+    for (const auto& [repo, fp] : fingerprints) {
+      if (!RepositorySelected(repo, options.repo_patterns)) continue;
+      current.insert(repo);
+      auto it = before.find(repo);
+      if (it == before.end() || it->second != fp) dirty.insert(NginxShard(repo));
+    }
+    for (const auto& [repo, fp] : before) {
+      if (current.count(repo) > 0) continue;
+      removed_repositories.push_back(repo);
+      dirty.insert(NginxShard(repo));
+    }
+    if (!before.empty()) {
+      for (const std::string& repo : current) {
+        if (dirty.count(NginxShard(repo)) == 0) plan_options.unchanged.insert(repo);
+      }
+    }
   }
   ASSIGN_OR_RETURN(SitePlan plan, PlanSite(store, plan_options));
   report.skipped_repositories = plan_options.unchanged.size();
@@ -342,26 +413,48 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
   (void)stats;
 
   TreeWriter writer(out_root, &report, fresh);
+  // Blobs made here (referrers indexes) go beside the store's.
+  for (const auto& [digest, content] : plan.generated_blobs) {
+    RETURN_IF_ERROR(writer.Write(
+        JoinPath(out_root, absl::StrCat("blobs/sha256/", oci::DigestHex(digest))), content));
+  }
+  // The one blob folder, as the servers see it.
+  std::set<std::string> keep = {kBlobLink};
+  {
+    std::string link = JoinPath(www, kBlobLink);
+    absl::StatusOr<std::string> target = ReadSymlink(link);
+    if (!target.ok() || *target != kBlobLinkTarget) {
+      if (!absl::IsNotFound(target.status())) RETURN_IF_ERROR(RemoveAll(link));
+      RETURN_IF_ERROR(MakeSymlink(kBlobLinkTarget, link));
+      ++report.written;
+    }
+  }
+  RETURN_IF_ERROR(writer.Flush());
+
   std::vector<std::pair<int, const SiteFile*>> order;
   for (const SiteFile& f : plan.files) order.emplace_back(Stage(f), &f);
   std::stable_sort(order.begin(), order.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::set<std::string> keep;
+  report.files = 0;
   for (size_t i = 0; i < order.size(); ++i) {
     const SiteFile* f = order[i].second;
-    std::string path = JoinPath(www, f->path);
-    if (!f->blob.empty()) {
-      RETURN_IF_ERROR(writer.Link(out->BlobPath(f->blob), path));
+    if (f->manifest && !manifest_files) {
+      // Served from _blobs/ (generated ones were written there above).
     } else {
-      RETURN_IF_ERROR(writer.Write(path, f->content));
+      std::string path = JoinPath(www, f->path);
+      if (!f->blob.empty()) {
+        RETURN_IF_ERROR(writer.Link(out->BlobPath(f->blob), path));
+      } else {
+        RETURN_IF_ERROR(writer.Write(path, f->content));
+      }
+      keep.insert(f->path);
+      ++report.files;
     }
-    keep.insert(f->path);
     // Each stage is in place before the next one points at it.
     if (i + 1 == order.size() || order[i + 1].first != order[i].first) {
       RETURN_IF_ERROR(writer.Flush());
     }
   }
-  report.files = plan.files.size();
 
   ServerOptions server_options;
   std::string serve_root = options.serve_root.empty() ? out_root : options.serve_root;
@@ -389,20 +482,24 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
 
   RETURN_IF_ERROR(writer.Flush());
 
-  // What no longer belongs. The folders of unchanged repositories are left
-  // as they are, their configuration fragments too.
-  std::unordered_set<std::string> untouched;
-  bool nginx = false;
-  for (Server s : options.servers) nginx |= s == Server::kNginx;
-  for (const std::string& repo : plan_options.unchanged) {
-    for (const char* part : {"manifests", "blobs", "tags", "referrers"}) {
-      untouched.insert(absl::StrCat("v2/", repo, "/", part));
+  // What no longer belongs. A new tree has nothing to remove; an
+  // incremental publish looks only at the folders of the repositories it
+  // planned or dropped; otherwise the whole tree is walked.
+  if (!plan_options.unchanged.empty()) {
+    for (const std::string& repo : plan.planned) {
+      RETURN_IF_ERROR(writer.PruneRepository(www, repo, &keep));
+    }
+    for (const std::string& repo : removed_repositories) {
+      RETURN_IF_ERROR(writer.PruneRepository(www, repo, nullptr));
     }
     if (nginx) {
-      for (const std::string& f : NginxFragments(repo)) keep_config.insert(f);
+      for (const std::string& repo : plan_options.unchanged) {
+        for (const std::string& f : NginxShardFiles(NginxShard(repo))) keep_config.insert(f);
+      }
     }
+  } else if (!fresh) {
+    RETURN_IF_ERROR(writer.Prune(www, "", keep));
   }
-  RETURN_IF_ERROR(writer.Prune(www, "", keep, untouched));
   for (const std::string& dir : config_dirs) {
     std::string path = JoinPath(out_root, dir);
     if (!Exists(path)) continue;
@@ -426,7 +523,8 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
     std::string blob_dir = JoinPath(out_root, "blobs/sha256");
     ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(blob_dir));
     for (const std::string& name : names) {
-      if (plan.blobs.count("sha256:" + name) == 0) {
+      std::string digest = "sha256:" + name;
+      if (plan.blobs.count(digest) == 0 && plan.generated_blobs.count(digest) == 0) {
         RETURN_IF_ERROR(RemoveAll(JoinPath(blob_dir, name)));
       }
     }

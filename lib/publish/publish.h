@@ -4,8 +4,10 @@
 //   oci-layout, index.json, blobs/sha256/   an OCI layout of exactly the
 //                                          published images: each blob once
 //   www/                                   the served root: www/v2/... (see
-//                                          plan.h), every blob and manifest
-//                                          there a hard link into blobs/
+//                                          plan.h), every manifest there a
+//                                          hard link into blobs/, and
+//                                          www/_blobs a symbolic link to
+//                                          blobs/sha256 for the rewrites
 //   nginx/ apache/ caddy/ s3/              configuration per --server
 //
 // Publishing is deterministic (the same store gives the same bytes) and

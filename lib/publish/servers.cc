@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "lib/oci/descriptor.h"
 #include "lib/oci/media_types.h"
 
 namespace stowage::publish {
@@ -41,40 +42,36 @@ std::string NginxQuote(absl::string_view s) {
                       "'");
 }
 
-std::string FragmentName(absl::string_view repository) {
-  // '+' cannot occur in a repository name, so the mapping is one to one.
-  return absl::StrReplaceAll(repository, {{"/", "+"}});
-}
-
 std::vector<GeneratedFile> Nginx(const SitePlan& plan, const ServerOptions& o) {
-  std::map<std::string, std::pair<std::string, std::string>> fragments;
-  for (const std::string& repo : plan.planned) fragments[repo];
+  // Shard -> (kind map entries, digest map entries). Every repository of a
+  // shard is in plan.planned when any is (publish plans whole shards).
+  std::map<int, std::pair<std::string, std::string>> fragments;
   for (const SiteFile& f : plan.files) {
     if (!f.manifest) continue;
     auto kind = Kinds().find(f.content_type);
     if (kind == Kinds().end()) continue;
     // v2/<repo>/manifests/<ref>
     size_t cut = f.path.rfind("/manifests/");
-    std::string repo = f.path.substr(3, cut - 3);
-    auto& [kinds, digests] = fragments[repo];
+    auto& [kinds, digests] = fragments[NginxShard(f.path.substr(3, cut - 3))];
     absl::StrAppend(&kinds, "/", f.path, " ", kind->second, ";\n");
-    absl::StrAppend(&digests, "/", f.path, " ", f.digest, ";\n");
+    absl::StrAppend(&digests, "/", f.path, " ", oci::DigestHex(f.digest), ";\n");
   }
   std::vector<GeneratedFile> out;
-  for (const auto& [repo, maps] : fragments) {
-    std::vector<std::string> paths = NginxFragments(repo);
+  for (const auto& [shard, maps] : fragments) {
+    std::vector<std::string> paths = NginxShardFiles(shard);
     out.push_back({paths[0], maps.first});
     out.push_back({paths[1], maps.second});
   }
   std::string maps = absl::StrCat(
       "# ", kHeader, "\n",
       "# Include inside http { } (nginx.conf does). The maps' entries are in\n",
-      "# maps/, one file per repository and map.\n",
+      "# maps/, in shards by a hash of the repository name.\n",
       "map_hash_bucket_size 512;\n",
       "map_hash_max_size 1048576;\n",
       "map $uri $stowage_kind {\n    default unknown;\n    include ", o.out_root,
       "/nginx/maps/*.kind;\n}\n",
-      "map $uri $stowage_digest {\n    default \"\";\n    include ", o.out_root,
+      "# The hex of the manifest's sha256 digest: its file in the blob folder.\n",
+      "map $uri $stowage_manifest {\n    default \"\";\n    include ", o.out_root,
       "/nginx/maps/*.digest;\n}\n");
 
   const std::string www = o.www_root;
@@ -89,14 +86,16 @@ std::vector<GeneratedFile> Nginx(const SitePlan& plan, const ServerOptions& o) {
       "    try_files /v2/_ping.json =404;\n}\n\n",
       "location = /v2/_catalog {\n", api, "    root ", www, ";\n",
       "    types { }\n    default_type application/json;\n}\n\n",
-      // Manifests: the type comes from the map; an internal redirect to a
-      // location per media type sets it (default_type takes no variables).
+      // Manifests: the maps know every published manifest path, its type
+      // and digest; the bytes are the blob of that digest. An internal
+      // redirect to a location per media type sets the type (default_type
+      // takes no variables).
       "location ~ \"^/v2/.+/manifests/[^/]+$\" {\n",
-      "    set $stowage_d $stowage_digest;\n",
-      "    rewrite ^ /_stowage/$stowage_kind$uri last;\n}\n\n");
+      "    set $stowage_d sha256:$stowage_manifest;\n",
+      "    rewrite ^ /_stowage/$stowage_kind/$stowage_manifest last;\n}\n\n");
   for (const auto& [type, kind] : Kinds()) {
     absl::StrAppend(&server, "location ^~ /_stowage/", kind, "/ {\n", "    internal;\n",
-                    "    alias ", www, "/;\n", "    types { }\n",
+                    "    alias ", www, "/_blobs/;\n", "    types { }\n",
                     "    default_type ", type, ";\n", api,
                     "    add_header Docker-Content-Digest $stowage_d always;\n",
                     "}\n\n");
@@ -106,9 +105,17 @@ std::vector<GeneratedFile> Nginx(const SitePlan& plan, const ServerOptions& o) {
       "    default_type application/json;\n",
       "    return 404 ", NginxQuote(ErrorJson("MANIFEST_UNKNOWN", "manifest unknown")),
       ";\n}\n\n",
-      "location ~ \"^/v2/.+/blobs/(sha256:[a-f0-9]{64})$\" {\n",
-      "    set $stowage_blob $1;\n", api,
-      "    add_header Docker-Content-Digest $stowage_blob always;\n",
+      // Blobs: one folder for all repositories (www/_blobs, a link to
+      // OUTDIR/blobs/sha256), for names that are published repositories.
+      "location ~ \"^/v2/(?<stowage_repo>.+)/blobs/(?<stowage_blob>sha256:(?<stowage_hex>[a-f0-9]{64}))$\" {\n",
+      api, "    root ", www, ";\n    default_type application/json;\n",
+      "    if (!-f $document_root/v2/$stowage_repo/tags/list) {\n",
+      "        return 404 ", NginxQuote(ErrorJson("BLOB_UNKNOWN", "blob unknown to registry")),
+      ";\n    }\n",
+      "    set $stowage_d $stowage_blob;\n",
+      "    rewrite ^ /_blobs/$stowage_hex last;\n}\n\n",
+      "location ^~ /_blobs/ {\n    internal;\n", api,
+      "    add_header Docker-Content-Digest $stowage_d always;\n",
       "    root ", www, ";\n    types { }\n    default_type application/octet-stream;\n",
       "    try_files $uri @stowage_blob_unknown;\n}\n\n",
       "location ~ \"^/v2/.+/tags/list$\" {\n", api, "    root ", www, ";\n",
@@ -179,6 +186,9 @@ std::vector<GeneratedFile> Apache(const SitePlan& plan, const ServerOptions& o) 
       "<Files \"empty_referrers.json\">\n    ForceType ", oci::kOciIndex,
       "\n</Files>\n",
       "RewriteEngine On\n",
+      "# Blobs of published repositories come from one folder, _blobs/.\n",
+      "RewriteCond %{DOCUMENT_ROOT}/v2/$1/tags/list -f\n",
+      "RewriteRule ^(.+)/blobs/(sha256:([a-f0-9]{64}))$ /_blobs/$3 [L,E=STOWAGE_DIGEST:$2]\n",
       "RewriteCond %{REQUEST_FILENAME} !-f\n",
       "RewriteRule /referrers/sha256:[a-f0-9]{64}$ _errors/empty_referrers.json [L]\n",
       "<If \"%{REQUEST_URI} =~ m#/blobs/#\">\n",
@@ -187,6 +197,21 @@ std::vector<GeneratedFile> Apache(const SitePlan& plan, const ServerOptions& o) 
       "    ErrorDocument 404 /v2/_errors/manifest_unknown.json\n</ElseIf>\n",
       "<Else>\n    ErrorDocument 404 /v2/_errors/name_unknown.json\n</Else>\n");
   out.push_back({"v2/.htaccess", v2, true});
+  out.push_back({".htaccess",
+                 absl::StrCat(
+                     "# ", kHeader, "\n",
+                     "# _blobs/ (a link to OUTDIR/blobs/sha256) is where v2/.htaccess\n"
+                     "# sends blob requests; it has no address of its own.\n",
+                     "RewriteEngine On\n",
+                     "RewriteCond %{ENV:REDIRECT_STATUS} ^$\n",
+                     "RewriteRule ^_blobs/ - [R=404,L]\n",
+                     "<If \"%{REQUEST_URI} =~ m#^/_blobs/#\">\n",
+                     "    ForceType application/octet-stream\n",
+                     "    Header always set Docker-Distribution-API-Version \"registry/2.0\"\n",
+                     "    Header set Docker-Content-Digest \"%{REDIRECT_STOWAGE_DIGEST}e\"\n",
+                     "    ErrorDocument 404 /v2/_errors/blob_unknown.json\n",
+                     "</If>\n"),
+                 true});
 
   // One .htaccess per manifests/ and referrers/ folder, naming each file.
   std::map<std::string, std::string> dirs;
@@ -214,7 +239,7 @@ std::vector<GeneratedFile> Apache(const SitePlan& plan, const ServerOptions& o) 
                               "DocumentRoot \"", o.www_root, "\"\n",
                               "<Directory \"", o.www_root, "\">\n",
                               "    AllowOverride FileInfo Indexes\n",
-                              "    Options -Indexes\n",
+                              "    Options -Indexes +FollowSymLinks\n",
                               "    Require all granted\n",
                               "</Directory>\n",
                               "# The per-folder .htaccess files are configuration, not content.\n",
@@ -269,9 +294,21 @@ std::vector<GeneratedFile> Caddy(const SitePlan& plan, const ServerOptions& o) {
       "    @manifests path_regexp ^/v2/.+/manifests/[^/]+$\n",
       "    header @manifests Content-Type {stowage_type}\n",
       "    header @manifests Docker-Content-Digest {stowage_digest}\n",
-      "    @blobs path_regexp blob ^/v2/.+/blobs/(sha256:[a-f0-9]{64})$\n",
+      "    # Blobs of published repositories come from one folder, _blobs/.\n",
+      "    @blobs path_regexp blob ^/v2/(.+)/blobs/(sha256:([a-f0-9]{64}))$\n",
       "    header @blobs Content-Type application/octet-stream\n",
-      "    header @blobs Docker-Content-Digest {re.blob.1}\n",
+      "    header @blobs Docker-Content-Digest {re.blob.2}\n",
+      "    @direct_blobs path /_blobs/*\n",
+      "    route {\n",
+      "        error @direct_blobs 404\n",
+      "        rewrite @blobs /_blobs/{re.blob.3}?stowage_repo={re.blob.1}\n",
+      "        # Only for names that are published repositories.\n",
+      "        @orphan {\n",
+      "            path /_blobs/*\n",
+      "            not file /v2/{query.stowage_repo}/tags/list\n",
+      "        }\n",
+      "        error @orphan 404\n",
+      "    }\n",
       "    @lists path_regexp ^/v2/(.+/tags/list|_catalog)$\n",
       "    header @lists Content-Type application/json\n",
       "    @referrers path_regexp ^/v2/.+/referrers/sha256:[a-f0-9]{64}$\n",
@@ -284,7 +321,7 @@ std::vector<GeneratedFile> Caddy(const SitePlan& plan, const ServerOptions& o) {
       "    file_server\n",
       "    handle_errors {\n",
       "        header Content-Type application/json\n",
-      "        @blob path_regexp ^/v2/.+/blobs/\n",
+      "        @blob path_regexp ^/(v2/.+/blobs|_blobs)/\n",
       "        respond @blob `", ErrorJson("BLOB_UNKNOWN", "blob unknown to registry"),
       "` 404\n",
       "        @manifest path_regexp ^/v2/.+/manifests/\n",
@@ -351,8 +388,18 @@ std::vector<GeneratedFile> S3(const SitePlan& plan, const ServerOptions& o) {
 
 }  // namespace
 
-std::vector<std::string> NginxFragments(absl::string_view repository) {
-  std::string base = absl::StrCat("nginx/maps/", FragmentName(repository));
+int NginxShard(absl::string_view repository) {
+  // FNV-1a: fixed forever, so a shard's name never moves between publishes.
+  uint32_t h = 2166136261u;
+  for (unsigned char c : repository) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return static_cast<int>(h % kNginxShards);
+}
+
+std::vector<std::string> NginxShardFiles(int shard) {
+  std::string base = absl::StrCat("nginx/maps/", absl::Hex(shard, absl::kZeroPad3));
   return {base + ".kind", base + ".digest"};
 }
 

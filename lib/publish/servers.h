@@ -39,13 +39,19 @@ struct GeneratedFile {
 // Files every server kind uses: the JSON error bodies under v2/_errors/.
 std::vector<GeneratedFile> CommonFiles();
 
-// nginx's maps are split into one fragment pair per repository, so that an
-// incremental publish rewrites only the changed repositories' fragments.
-// These are their paths, relative to OUTDIR.
-std::vector<std::string> NginxFragments(absl::string_view repository);
+// nginx's maps are split into shards by a hash of the repository name, so
+// that an incremental publish rewrites only the shards of changed
+// repositories, and a large site is a few thousand files, not two per
+// repository.
+inline constexpr int kNginxShards = 1024;
+// The shard of `repository`, in [0, kNginxShards).
+int NginxShard(absl::string_view repository);
+// The shard's two map fragments, relative to OUTDIR.
+std::vector<std::string> NginxShardFiles(int shard);
 
-// The configuration of one server kind for `plan` (for nginx, the fragments
-// of the repositories in plan.planned).
+// The configuration of one server kind for `plan`. For nginx, the map
+// fragments of the shards of plan.planned: the caller plans every
+// repository of a shard, or none.
 std::vector<GeneratedFile> ServerFiles(Server server, const SitePlan& plan,
                                        const ServerOptions& options);
 
