@@ -7,16 +7,22 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "rapidjson/error/en.h"
+#include "lib/json/internal/reader_support.h"
 #include "rapidjson/memorystream.h"
 #include "rapidjson/reader.h"
 
 namespace stowage {
 
 namespace {
+
+using json_internal::HandlerFailure;
+using json_internal::HasSurrogate;
+using json_internal::QuoteKey;
+
+static_assert(JsonValue::kMaxDepth == json_internal::kMaxDepth,
+              "JsonValue::Parse and ScanArrayElements share one depth limit");
 
 const std::string& EmptyString() {
   static const std::string* const kEmpty = new std::string();
@@ -41,11 +47,6 @@ const char* TypeName(JsonValue::Type type) {
   return "unknown";
 }
 
-// Keys come from untrusted documents; keep error messages on one line.
-std::string QuoteKey(absl::string_view key) {
-  return absl::StrCat("\"", absl::Utf8SafeCHexEscape(key), "\"");
-}
-
 enum class IntParse { kOk, kNotInteger, kOutOfRange };
 
 // Parses JSON number text with integer syntax (-?[0-9]+) into an int64.
@@ -59,42 +60,6 @@ IntParse ParseInt64(absl::string_view text, int64_t* out) {
   return absl::SimpleAtoi(text, out) ? IntParse::kOk : IntParse::kOutOfRange;
 }
 
-// RapidJSON encodes a lone "\udc00".."\udfff" escape as the UTF-8 of a
-// surrogate (ED B0..BF xx), which is not UTF-8. Validated raw input cannot
-// contain ED A0..BF, so that pair only ever comes from such an escape.
-bool HasSurrogate(absl::string_view s) {
-  for (size_t i = 0; i + 1 < s.size(); ++i) {
-    if (static_cast<unsigned char>(s[i]) == 0xed &&
-        static_cast<unsigned char>(s[i + 1]) >= 0xa0) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// Given the offset just past a string's closing quote in valid JSON text,
-// returns the offset of its opening quote: the nearest earlier '"' preceded
-// by an even number of backslashes (an odd number escapes it).
-size_t StringStart(absl::string_view text, size_t end) {
-  size_t p = end - 1;  // the closing quote
-  while (p > 0) {
-    --p;
-    if (text[p] != '"') continue;
-    size_t backslashes = 0;
-    while (backslashes < p && text[p - 1 - backslashes] == '\\') ++backslashes;
-    if (backslashes % 2 == 0) return p;
-  }
-  return p;
-}
-
-bool IsJsonWhitespace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-std::string SyntaxError(size_t offset, absl::string_view what) {
-  return absl::StrCat("invalid JSON at offset ", offset, ": ", what);
-}
-
 }  // namespace
 
 // A RapidJSON SAX handler that builds the tree with an explicit stack of
@@ -104,7 +69,7 @@ std::string SyntaxError(size_t offset, absl::string_view what) {
 class JsonValue::Builder
     : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> {
  public:
-  enum class Failure { kNone, kDepth, kDuplicateKey, kSurrogate };
+  using Failure = HandlerFailure;
 
   // Events that kParseNumbersAsStringsFlag never produces (Int, Double, ...)
   // land here; failing loudly beats silently dropping a value.
@@ -189,46 +154,17 @@ class JsonValue::Builder
 };
 
 absl::StatusOr<JsonValue> JsonValue::Parse(absl::string_view text) {
-  // kParseStopWhenDoneFlag: RapidJSON's own trailing check stops at a NUL
-  // byte (its end-of-stream marker), so "{}\0junk" would pass; check the
-  // rest here instead.
-  constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag |
-                              rapidjson::kParseValidateEncodingFlag |
-                              rapidjson::kParseStopWhenDoneFlag;
   rapidjson::MemoryStream stream(text.data(), text.size());
   rapidjson::Reader reader;
   Builder builder;
-  rapidjson::ParseResult result = reader.Parse<kFlags>(stream, builder);
+  rapidjson::ParseResult result =
+      reader.Parse<json_internal::kReaderFlags>(stream, builder);
   if (result.IsError()) {
-    size_t offset = result.Offset();
-    switch (builder.failure()) {
-      case Builder::Failure::kDepth:
-        // RapidJSON reports the offset just past the '[' or '{'.
-        return absl::InvalidArgumentError(SyntaxError(
-            offset - 1,
-            absl::StrCat("nesting deeper than ", kMaxDepth, " levels")));
-      case Builder::Failure::kDuplicateKey:
-        return absl::InvalidArgumentError(
-            absl::StrCat("duplicate key ", QuoteKey(builder.duplicate_key()),
-                         " at offset ", StringStart(text, offset)));
-      case Builder::Failure::kSurrogate:
-        return absl::InvalidArgumentError(SyntaxError(
-            StringStart(text, offset),
-            rapidjson::GetParseError_En(
-                rapidjson::kParseErrorStringUnicodeSurrogateInvalid)));
-      case Builder::Failure::kNone:
-        break;
-    }
-    return absl::InvalidArgumentError(
-        SyntaxError(offset, rapidjson::GetParseError_En(result.Code())));
+    return json_internal::ReaderError(text, result, builder.failure(),
+                                      builder.duplicate_key());
   }
-  for (size_t i = stream.Tell(); i < text.size(); ++i) {
-    if (!IsJsonWhitespace(text[i])) {
-      return absl::InvalidArgumentError(SyntaxError(
-          i, rapidjson::GetParseError_En(
-                 rapidjson::kParseErrorDocumentRootNotSingular)));
-    }
-  }
+  absl::Status trailing = json_internal::CheckTrailing(text, stream.Tell());
+  if (!trailing.ok()) return trailing;
   return builder.TakeRoot();
 }
 

@@ -4,11 +4,15 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <numeric>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/base/status_macros.h"
+#include "lib/json/json_scan.h"
+#include "lib/json/json_value.h"
 #include "lib/oci/graph.h"
 #include "lib/oci/media_types.h"
 #include "lib/reference/reference.h"
@@ -34,7 +38,144 @@ bool ParseEntryName(const std::string& ref, TagName* out) {
   return true;
 }
 
+// Sorts tags by name and keeps the last of each name, for Tags() and
+// ScanTags() alike.
+template <typename Entry>
+std::vector<Entry> SortedByName(std::vector<Entry> entries) {
+  // stowage keeps index.json sorted by ref name, which is not quite name
+  // order ("a/b1:x" sorts after "a/b10:x"), and another tool may append.
+  // Sorting positions rather than entries moves each entry once.
+  std::vector<size_t> order;
+  auto by_name = [](const Entry& a, const Entry& b) { return a.name < b.name; };
+  if (!std::is_sorted(entries.begin(), entries.end(), by_name)) {
+    order.resize(entries.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&entries](size_t a, size_t b) {
+                       return entries[a].name < entries[b].name;
+                     });
+  }
+  // Of two entries with one name (another tool appended a second), the
+  // last written wins, as in skopeo.
+  std::vector<Entry> unique;
+  unique.reserve(entries.size());
+  for (size_t k = 0; k < entries.size(); ++k) {
+    Entry& e = entries[order.empty() ? k : order[k]];
+    if (!unique.empty() && unique.back().name == e.name) {
+      unique.back() = std::move(e);
+    } else {
+      unique.push_back(std::move(e));
+    }
+  }
+  return unique;
+}
+
+// What ScanTags reads of each index entry, in the order of ScanPaths().
+enum ScanField { kMediaTypeField, kDigestField, kSizeField, kRefNameField };
+
+const std::vector<std::vector<std::string>>& ScanPaths() {
+  static const auto* const kPaths = new std::vector<std::vector<std::string>>{
+      {"mediaType"},
+      {"digest"},
+      {"size"},
+      {"annotations", oci::kRefNameAnnotation},
+  };
+  return *kPaths;
+}
+
+// Whether oci::Descriptor::FromJson accepts an entry with these fields, and
+// its size. The same checks through the same functions (ValidateDigest,
+// JsonValue::AsInt64), as predicates: when one fails, ScanTagsSlowly lets
+// FromJson itself word the error.
+bool AcceptedByFromJson(const ScannedElement& e, int64_t* size) {
+  auto is_string = [&e](ScanField f) {
+    return e.present[f] && !e.is_number[f];
+  };
+  if (!is_string(kMediaTypeField) || e.fields[kMediaTypeField].empty()) {
+    return false;
+  }
+  const std::string& digest = e.fields[kDigestField];
+  if (!is_string(kDigestField) || !absl::StartsWith(digest, "sha256:") ||
+      !ValidateDigest(digest).ok()) {
+    return false;
+  }
+  if (!e.present[kSizeField] || !e.is_number[kSizeField]) return false;
+  absl::StatusOr<int64_t> n =
+      JsonValue::NumberText(e.fields[kSizeField]).AsInt64();
+  if (!n.ok() || *n < 0) return false;
+  *size = *n;
+  return true;
+}
+
+absl::string_view Span(const std::string& text, const ScannedElement& e) {
+  return absl::string_view(text).substr(e.begin, e.end - e.begin);
+}
+
+// ScanTags for an index.json that the fast path turned down: a damaged one,
+// whose error this reports as Layout::ReadIndex words it (the same steps on
+// the bytes already read, so a concurrent writer cannot make the two
+// disagree), or one with a ref name that is not a string, which Tags()
+// treats as no name.
+absl::StatusOr<TagScan> ScanTagsSlowly(
+    const std::string& path, std::unique_ptr<const std::string> text) {
+  absl::StatusOr<JsonValue> doc = JsonValue::Parse(*text);
+  if (!doc.ok()) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": ", doc.status().message()));
+  }
+  if (!doc->is_object()) {
+    return absl::DataLossError(absl::StrCat(path, ": not a JSON object"));
+  }
+  JsonValue* list = doc->FindMutable("manifests");
+  if (list != nullptr && !list->is_array()) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": \"manifests\" must be an array"));
+  }
+  std::vector<oci::Descriptor> descriptors;
+  if (list != nullptr) {
+    descriptors.reserve(list->items().size());
+    for (size_t i = 0; i < list->items().size(); ++i) {
+      absl::StatusOr<oci::Descriptor> d =
+          oci::Descriptor::FromJson(std::move(list->mutable_items()[i]));
+      if (!d.ok()) {
+        return absl::DataLossError(
+            absl::StrCat(path, ": manifests[", i, "]: ", d.status().message()));
+      }
+      descriptors.push_back(std::move(*d));
+    }
+  }
+  // Every element is an object now, so only the spans are left to find.
+  ASSIGN_OR_RETURN(std::vector<ScannedElement> spans,
+                   ScanArrayElements(*text, "manifests", {}));
+  if (spans.size() != descriptors.size()) {
+    return absl::InternalError(
+        absl::StrCat(path, ": the scan and the parse disagree"));
+  }
+  TagScan scan;
+  std::vector<TagSummary> tags;
+  for (size_t i = 0; i < descriptors.size(); ++i) {
+    const oci::Descriptor& d = descriptors[i];
+    TagName name;
+    if (ParseEntryName(RefName(d), &name)) {
+      tags.push_back(TagSummary{std::move(name), d.media_type(), d.digest(),
+                                d.size(), Span(*text, spans[i])});
+    } else {
+      scan.skipped.push_back(RefName(d));
+    }
+  }
+  scan.text = std::move(text);
+  scan.tags = SortedByName(std::move(tags));
+  return scan;
+}
+
 }  // namespace
+
+absl::StatusOr<TagEntry> Full(const TagSummary& summary) {
+  ASSIGN_OR_RETURN(JsonValue json, JsonValue::Parse(summary.raw));
+  ASSIGN_OR_RETURN(oci::Descriptor d,
+                   oci::Descriptor::FromJson(std::move(json)));
+  return TagEntry{summary.name, std::move(d)};
+}
 
 std::string DefaultStorePath() {
   if (const char* s = getenv("STOWAGE_STORE"); s != nullptr && *s != '\0') {
@@ -122,23 +263,46 @@ absl::StatusOr<std::vector<TagEntry>> Store::Tags(
       skipped->push_back(RefName(d));
     }
   }
-  auto by_name = [](const TagEntry& a, const TagEntry& b) { return a.name < b.name; };
-  // stowage keeps index.json sorted; sort only what another tool appended to.
-  if (!std::is_sorted(out.begin(), out.end(), by_name)) {
-    std::stable_sort(out.begin(), out.end(), by_name);
+  return SortedByName(std::move(out));
+}
+
+absl::StatusOr<TagScan> Store::ScanTags() const {
+  std::string path = JoinPath(dir(), "index.json");
+  absl::StatusOr<std::string> read = ReadFile(path);
+  if (!read.ok()) {
+    // As Layout::ReadIndex.
+    if (absl::IsNotFound(read.status())) {
+      return absl::DataLossError(absl::StrCat(path, ": missing"));
+    }
+    return read.status();
   }
-  // Of two entries with one name (another tool appended a second), the
-  // last written wins, as in skopeo.
-  std::vector<TagEntry> unique;
-  unique.reserve(out.size());
-  for (TagEntry& e : out) {
-    if (!unique.empty() && unique.back().name == e.name) {
-      unique.back() = std::move(e);
+  auto text = std::make_unique<const std::string>(std::move(*read));
+  absl::StatusOr<std::vector<ScannedElement>> entries =
+      ScanArrayElements(*text, "manifests", ScanPaths());
+  if (!entries.ok()) return ScanTagsSlowly(path, std::move(text));
+  TagScan scan;
+  std::vector<TagSummary> tags;
+  tags.reserve(entries->size());
+  for (ScannedElement& e : *entries) {
+    int64_t size = 0;
+    if (!AcceptedByFromJson(e, &size)) {
+      return ScanTagsSlowly(path, std::move(text));
+    }
+    // Descriptor::Annotation gives "" for a value that is not a string.
+    std::string& ref = e.fields[kRefNameField];
+    if (e.is_number[kRefNameField]) ref.clear();
+    TagName name;
+    if (ParseEntryName(ref, &name)) {
+      tags.push_back(
+          TagSummary{std::move(name), std::move(e.fields[kMediaTypeField]),
+                     std::move(e.fields[kDigestField]), size, Span(*text, e)});
     } else {
-      unique.push_back(std::move(e));
+      scan.skipped.push_back(std::move(ref));
     }
   }
-  return unique;
+  scan.text = std::move(text);
+  scan.tags = SortedByName(std::move(tags));
+  return scan;
 }
 
 absl::StatusOr<TagEntry> Store::Find(const TagName& name) const {

@@ -17,12 +17,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "lib/fs/file.h"
 #include "lib/oci/descriptor.h"
 #include "lib/oci/layout.h"
@@ -57,6 +59,38 @@ struct TagEntry {
   oci::Descriptor descriptor;
 };
 
+// One tag as Store::ScanTags reads it: the descriptor's required fields,
+// validated as oci::Descriptor::FromJson validates them, and the entry's
+// JSON text for the rest.
+struct TagSummary {
+  TagName name;
+  std::string media_type;
+  std::string digest;
+  int64_t size = 0;
+  // This entry's JSON object in index.json (from '{' to '}'), a view into
+  // the TagScan's text: valid as long as that TagScan, moved or not, lives.
+  absl::string_view raw;
+};
+
+// index.json as Store::ScanTags reads it. Move-only: the text lives on the
+// heap, so moving a TagScan keeps every `raw` view valid (a std::string
+// member would not: a short string moves its bytes).
+struct TagScan {
+  // index.json's bytes; `tags[i].raw` points into them.
+  std::unique_ptr<const std::string> text;
+  // Exactly what Store::Tags() returns, in the same order.
+  std::vector<TagSummary> tags;
+  // Exactly what Store::Tags(&skipped) reports.
+  std::vector<std::string> skipped;
+};
+
+// The full entry of a summary, its descriptor parsed from `summary.raw`
+// (JsonValue::Parse, then oci::Descriptor::FromJson): for a summary from
+// ScanTags, what Tags() gives for that tag. InvalidArgument (or
+// Unimplemented, as FromJson) when `raw` is not a valid descriptor, which
+// only a summary made by hand can be. `summary.raw` must be valid.
+absl::StatusOr<TagEntry> Full(const TagSummary& summary);
+
 class Store {
  public:
   // Creates a store at `dir` (its parents too), or opens the one there.
@@ -75,6 +109,13 @@ class Store {
   // and counted in `*skipped` when given.
   absl::StatusOr<std::vector<TagEntry>> Tags(std::vector<std::string>* skipped =
                                                  nullptr) const;
+  // Tags() and its skipped names, about five times faster: reads only each
+  // entry's name, media type, digest and size, without a JsonValue tree or
+  // a Descriptor per entry (Full() makes one when needed). index.json is
+  // validated as Tags() validates it, and the errors are the same: DataLoss
+  // naming index.json's path and, for a bad entry, "manifests[i]". Like
+  // Tags(), takes no lock: index.json is replaced atomically.
+  absl::StatusOr<TagScan> ScanTags() const;
   // One tag. NotFound when the store has no such tag.
   absl::StatusOr<TagEntry> Find(const TagName& name) const;
 

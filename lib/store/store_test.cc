@@ -4,9 +4,11 @@
 
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/fs/file.h"
@@ -202,6 +204,236 @@ TEST(StoreTest, DefaultStorePath) {
   unsetenv("XDG_DATA_HOME");
   setenv("HOME", "/home/u", 1);
   EXPECT_EQ(DefaultStorePath(), "/home/u/.local/share/stowage");
+}
+
+// A digest that passes ValidateDigest: sha256 of nothing in particular.
+std::string FakeDigest(char c) { return "sha256:" + std::string(64, c); }
+
+// Writes index.json as another tool might: by hand.
+void WriteIndexText(const Store& s, const std::string& text) {
+  ASSERT_TRUE(WriteFileAtomic(JoinPath(s.dir(), "index.json"), text).ok());
+}
+
+// ScanTags() gives exactly what Tags() gives, and Full() the same entries.
+void ExpectScanMatchesTags(const Store& s) {
+  std::vector<std::string> skipped;
+  absl::StatusOr<std::vector<TagEntry>> tags = s.Tags(&skipped);
+  ASSERT_TRUE(tags.ok()) << tags.status();
+  absl::StatusOr<TagScan> first = s.ScanTags();
+  ASSERT_TRUE(first.ok()) << first.status();
+  // Moved twice: the raw views must survive.
+  TagScan moved = std::move(*first);
+  std::vector<TagScan> held;
+  held.push_back(std::move(moved));
+  const TagScan& scan = held.front();
+
+  EXPECT_EQ(scan.skipped, skipped);
+  ASSERT_EQ(scan.tags.size(), tags->size());
+  for (size_t i = 0; i < tags->size(); ++i) {
+    const TagSummary& got = scan.tags[i];
+    const TagEntry& want = (*tags)[i];
+    SCOPED_TRACE(want.name.String());
+    EXPECT_EQ(got.name, want.name);
+    EXPECT_EQ(got.media_type, want.descriptor.media_type());
+    EXPECT_EQ(got.digest, want.descriptor.digest());
+    EXPECT_EQ(got.size, want.descriptor.size());
+    ASSERT_GE(got.raw.data(), scan.text->data());
+    ASSERT_LE(got.raw.data() + got.raw.size(),
+              scan.text->data() + scan.text->size());
+    absl::StatusOr<TagEntry> full = Full(got);
+    ASSERT_TRUE(full.ok()) << full.status();
+    EXPECT_EQ(full->name, want.name);
+    EXPECT_EQ(full->descriptor.json(), want.descriptor.json());
+    EXPECT_EQ(full->descriptor.json().Serialize(),
+              want.descriptor.json().Serialize());
+  }
+}
+
+TEST(ScanTagsTest, MatchesTagsOnAStoreStowageWrote) {
+  absl::StatusOr<Store> s = Store::Init(NewDir());
+  ASSERT_TRUE(s.ok());
+  ExpectScanMatchesTags(*s);  // no tags yet
+  oci::Descriptor a = WriteImage(s->layout(), "a");
+  oci::Descriptor b = WriteImage(s->layout(), "b");
+  ASSERT_TRUE(s->SetTags({{TagName{"team/z", "v1"}, a},
+                          {TagName{"team/a", "v2"}, b},
+                          {TagName{"library/ubuntu", "22.04"}, b},
+                          {TagName{"team/sub/app", "1.0"}, a},
+                          {TagName{"team/a", "v1"}, a}})
+                  .ok());
+  ASSERT_TRUE(s->UpdateIndex([&](oci::Index& index) {
+                 index.manifests.push_back(a);  // no name
+                 oci::Descriptor named = b;
+                 named.SetAnnotation(oci::kRefNameAnnotation, "v1");
+                 index.manifests.push_back(named);
+                 return absl::OkStatus();
+               }).ok());
+  ExpectScanMatchesTags(*s);
+  absl::StatusOr<TagScan> scan = s->ScanTags();
+  ASSERT_TRUE(scan.ok());
+  EXPECT_EQ(scan->tags.size(), 5u);
+  EXPECT_EQ(scan->skipped.size(), 2u);
+  EXPECT_EQ(scan->tags[0].name.String(), "library/ubuntu:22.04");
+}
+
+TEST(ScanTagsTest, MatchesTagsOnAnIndexAnotherToolWrote) {
+  absl::StatusOr<Store> s = Store::Init(NewDir());
+  ASSERT_TRUE(s.ok());
+  const std::string m = oci::kOciManifest;
+  // Unsorted; "team/app:v1" three times (the last wins); entries without a
+  // name, with names that are no store name, with a ref name that is a
+  // number or an object or inside annotations that are not an object;
+  // escapes, whitespace, unknown fields, a platform.
+  std::string text = absl::StrReplaceAll(
+      R"({
+  "schemaVersion": 2,
+  "manifests": [
+    {"mediaType": "M", "digest": "D1", "size": 10,
+     "annotations": {"org.opencontainers.image.ref.name": "team\/zed:v1"}},
+    {"mediaType": "M", "digest": "D2", "size": 20, "platform": {"os": "linux", "architecture": "arm64"},
+     "annotations": {"org.opencontainers.image.ref.name": "team/app:v1", "x": "y"}}
+   ,{"mediaType": "M", "digest": "D3", "size": 30},
+    {"size": 40, "digest": "D4", "mediaType": "M", "urls": ["u"],
+     "annotations": {"org.opencontainers.image.ref.name": "team/app:v1"}},
+    {"mediaType": "M", "digest": "D5", "size": 0,
+     "annotations": {"org.opencontainers.image.ref.name": "v1"}},
+    {"mediaType": "M", "digest": "D1", "size": 10,
+     "annotations": {"org.opencontainers.image.ref.name": "Team/App:v1"}},
+    {"mediaType": "M", "digest": "D1", "size": 10,
+     "annotations": {"org.opencontainers.image.ref.name": "localhost:5000/team/app:v1"}},
+    {"mediaType": "M", "digest": "D1", "size": 10,
+     "annotations": {"org.opencontainers.image.ref.name": "ubuntu:22.04"}},
+    {"mediaType": "M", "digest": "D1", "size": 10,
+     "annotations": {"org.opencontainers.image.ref.name": 7}},
+    {"mediaType": "M", "digest": "D1", "size": 10, "annotations": "team/app:v9"},
+    {"mediaType": "M", "digest": "D6", "size": 60, "artifactType": "a/b",
+     "annotations": {"org.opencontainers.image.ref.name": "team/app:v\u0030"}},
+    {"mediaType": "M", "digest": "D2", "size": 21,
+     "annotations": {"org.opencontainers.image.ref.name": "team/app:v1"}},
+    {"mediaType": "M", "digest": "D1", "size": 10,
+     "annotations": {"org.opencontainers.image.ref.name": "library/ubuntu:22.04"}}
+  ]
+}
+)",
+      {{"\"M\"", "\"" + m + "\""},
+       {"D1", FakeDigest('1')},
+       {"D2", FakeDigest('2')},
+       {"D3", FakeDigest('3')},
+       {"D4", FakeDigest('4')},
+       {"D5", FakeDigest('5')},
+       {"D6", FakeDigest('6')}});
+  WriteIndexText(*s, text);
+  ExpectScanMatchesTags(*s);
+  absl::StatusOr<TagScan> scan = s->ScanTags();
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  std::vector<std::string> names;
+  for (const TagSummary& t : scan->tags) names.push_back(t.name.String());
+  EXPECT_THAT(names,
+              ::testing::ElementsAre("library/ubuntu:22.04", "team/app:v0",
+                                     "team/app:v1", "team/zed:v1"));
+  EXPECT_EQ(scan->tags[2].digest, FakeDigest('2'));
+  EXPECT_EQ(scan->tags[2].size, 21);
+  EXPECT_THAT(scan->skipped,
+              ::testing::ElementsAre("", "v1", "Team/App:v1",
+                                     "localhost:5000/team/app:v1",
+                                     "ubuntu:22.04", "", ""));
+
+  // A ref name that is an object: Tags() treats it as no name; so does
+  // ScanTags (the scanner refuses it, the slow path takes over).
+  WriteIndexText(
+      *s,
+      absl::StrCat(
+          R"({"manifests":[{"mediaType":"m","digest":")", FakeDigest('1'),
+          R"(","size":1,"annotations":{"org.opencontainers.image.ref.name":)",
+          R"({}}},{"mediaType":"m","digest":")", FakeDigest('2'),
+          R"(","size":2,"annotations":{"org.opencontainers.image.ref.name":)",
+          R"("team/app:v1"}}]})"));
+  ExpectScanMatchesTags(*s);
+  EXPECT_EQ(s->ScanTags()->tags.size(), 1u);
+  EXPECT_THAT(s->ScanTags()->skipped, ::testing::ElementsAre(""));
+}
+
+TEST(ScanTagsTest, ErrorsAreTheErrorsOfTags) {
+  absl::StatusOr<Store> s = Store::Init(NewDir());
+  ASSERT_TRUE(s.ok());
+  std::string good = absl::StrCat(R"({"mediaType":"m","digest":")",
+                                  FakeDigest('a'), R"(","size":1})");
+  auto index = [&](const std::string& second) {
+    return absl::StrCat(R"({"schemaVersion":2,"manifests":[)", good, ",",
+                        second, "]}");
+  };
+  auto entry = [](const std::string& media_type, const std::string& digest,
+                  const std::string& size) {
+    return absl::StrCat(R"({"mediaType":)", media_type, R"(,"digest":)", digest,
+                        R"(,"size":)", size, "}");
+  };
+  const std::string kDigest = "\"" + FakeDigest('b') + "\"";
+  struct Case {
+    std::string text;
+    std::string message;  // part of the message
+  };
+  const Case kCases[] = {
+      {index(entry(R"("m")", R"("sha256:abc")", "1")),
+       "manifests[1]: \"digest\""},
+      {index(entry(R"("m")", R"("sha256:)" + std::string(64, 'A') + "\"", "1")),
+       "manifests[1]: \"digest\""},
+      {index(entry(R"("m")", "\"sha512:" + std::string(128, 'c') + "\"", "1")),
+       "manifests[1]: digest sha512:"},
+      {index(entry(R"("m")", "\"md5:" + std::string(32, 'c') + "\"", "1")),
+       "manifests[1]: "},
+      {index(entry(R"("m")", "7", "1")),
+       "manifests[1]: \"digest\" must be a string"},
+      {index(entry(R"("m")", kDigest, "-1")),
+       "manifests[1]: \"size\" is negative"},
+      {index(entry(R"("m")", kDigest, "1.5")),
+       "manifests[1]: \"size\" must be an integer"},
+      {index(entry(R"("m")", kDigest, "1e3")), "manifests[1]: \"size\""},
+      {index(entry(R"("m")", kDigest, R"("1")")), "manifests[1]: \"size\""},
+      {index(entry(R"("m")", kDigest, "9223372036854775808")),
+       "manifests[1]: \"size\""},
+      {index(entry(R"("m")", kDigest, "null")), "manifests[1]: \"size\""},
+      {index(entry(R"("")", kDigest, "1")),
+       "manifests[1]: \"mediaType\" is empty"},
+      {index(entry("5", kDigest, "1")), "manifests[1]: \"mediaType\""},
+      {index(entry("{}", kDigest, "1")), "manifests[1]: \"mediaType\""},
+      {index(R"({"mediaType":"m","size":1})"),
+       "manifests[1]: missing \"digest\""},
+      {index("[]"), "manifests[1]: a descriptor must be a JSON object"},
+      {index("\"team/app:v1\""),
+       "manifests[1]: a descriptor must be a JSON object"},
+      {index(R"({"mediaType":"m","mediaType":"m"})"), "duplicate key"},
+      {index("{"), "invalid JSON at offset"},
+      {R"({"manifests":{}})", "\"manifests\" must be an array"},
+      {R"([])", "not a JSON object"},
+      {"", "invalid JSON at offset 0"},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.text);
+    WriteIndexText(*s, c.text);
+    absl::StatusOr<std::vector<TagEntry>> tags = s->Tags();
+    absl::StatusOr<TagScan> scan = s->ScanTags();
+    ASSERT_FALSE(tags.ok());
+    ASSERT_FALSE(scan.ok());
+    EXPECT_EQ(scan.status(), tags.status());
+    EXPECT_EQ(scan.status().code(), absl::StatusCode::kDataLoss);
+    EXPECT_THAT(std::string(scan.status().message()),
+                HasSubstr(JoinPath(s->dir(), "index.json")));
+    EXPECT_THAT(std::string(scan.status().message()), HasSubstr(c.message));
+  }
+
+  ASSERT_TRUE(RemoveFile(JoinPath(s->dir(), "index.json")).ok());
+  absl::StatusOr<TagScan> missing = s->ScanTags();
+  EXPECT_EQ(missing.status(), s->Tags().status());
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(ScanTagsTest, FullOfAHandMadeSummary) {
+  TagSummary summary;
+  summary.name = TagName{"team/app", "v1"};
+  summary.raw = R"({"mediaType":"m","digest":"sha256:x","size":1})";
+  EXPECT_EQ(Full(summary).status().code(), absl::StatusCode::kInvalidArgument);
+  summary.raw = "{";
+  EXPECT_EQ(Full(summary).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace
