@@ -121,12 +121,14 @@ TEST_F(PublishTreeTest, RepublishWritesOnlyWhatChanged) {
   ASSERT_EQ(checked.exit_code, 0);
   EXPECT_THAT(checked.out, HasSubstr(": 0 written, 0 linked, 0 removed"));
 
-  // Move a tag: its manifest file is relinked; the lists and configuration
-  // that name it are rewritten; nothing else.
+  // Move a tag: its manifest file is relinked, and OUTDIR/index.json (a
+  // link to the store's: every tag is published); the lists and
+  // configuration that name it are rewritten; nothing else.
   ASSERT_EQ(S({"tag", "org/sub/tools:b", "org/sub/tools:a"}).exit_code, 0);
   Result moved = Publish(out);
   ASSERT_EQ(moved.exit_code, 0);
-  EXPECT_THAT(moved.out, HasSubstr("1 linked"));
+  EXPECT_THAT(moved.out, HasSubstr("2 linked"));
+  EXPECT_EQ(Shell("test " + out + "/index.json -ef " + store_ + "/index.json").exit_code, 0);
   std::string b_digest = RefDigest(*images_ + "/multiref", "b");
   EXPECT_EQ(Trim(Shell("sha256sum < " + out + "/www/v2/org/sub/tools/manifests/a | cut -c1-64").out),
             b_digest.substr(7));

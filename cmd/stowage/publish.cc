@@ -66,8 +66,8 @@ int RunPublish(const PublishFlags& flags) {
                 << "since the last publish were skipped)";
     }
     std::cout << "\n";
-    for (const store::TagEntry& t : r->published_examples) {
-      std::cout << "  docker pull " << r->registry_host << "/" << t.name.String() << "\n";
+    for (const store::TagName& t : r->published_examples) {
+      std::cout << "  docker pull " << r->registry_host << "/" << t.String() << "\n";
     }
   }
   return kExitOk;

@@ -49,9 +49,9 @@ Fd& Fd::operator=(Fd&& other) noexcept {
   return *this;
 }
 
-absl::StatusOr<FileInfo> Stat(const std::string& path) {
-  struct stat st;
-  if (lstat(path.c_str(), &st) != 0) return ErrnoStatus(path, errno);
+namespace {
+
+FileInfo InfoOf(const struct stat& st) {
   FileInfo info;
   info.is_dir = S_ISDIR(st.st_mode);
   info.is_regular = S_ISREG(st.st_mode);
@@ -61,6 +61,20 @@ absl::StatusOr<FileInfo> Stat(const std::string& path) {
   info.inode = st.st_ino;
   info.mode = st.st_mode & 07777;
   return info;
+}
+
+}  // namespace
+
+absl::StatusOr<FileInfo> Stat(const std::string& path) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) return ErrnoStatus(path, errno);
+  return InfoOf(st);
+}
+
+absl::StatusOr<FileInfo> StatFd(const Fd& fd, const std::string& path) {
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0) return ErrnoStatus(path, errno);
+  return InfoOf(st);
 }
 
 bool Exists(const std::string& path) {
@@ -87,18 +101,32 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
                                      uint64_t max_size) {
   absl::StatusOr<Fd> fd = OpenForRead(path);
   if (!fd.ok()) return fd.status();
-  std::string out;
-  char buf[1 << 16];
+  return ReadAll(*fd, path, max_size);
+}
+
+absl::StatusOr<std::string> ReadAll(const Fd& fd, const std::string& path,
+                                    uint64_t max_size) {
+  // Read into a buffer of the file's size: a large file is read without
+  // growing (and so copying, and touching new memory) again and again.
+  struct stat st;
+  uint64_t expected = 0;
+  if (fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) expected = st.st_size;
+  auto too_large = [&] {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": larger than ", max_size, " bytes"));
+  };
+  if (expected > max_size) return too_large();
+  std::string out(expected + 1, '\0');  // +1: to see the end in one read
+  size_t have = 0;
   while (true) {
-    absl::StatusOr<size_t> n = ReadSome(*fd, path, buf, sizeof(buf));
+    if (have == out.size()) out.resize(std::max<size_t>(out.size() * 2, 1 << 16));
+    absl::StatusOr<size_t> n = ReadSome(fd, path, out.data() + have, out.size() - have);
     if (!n.ok()) return n.status();
     if (*n == 0) break;
-    out.append(buf, *n);
-    if (out.size() > max_size) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(path, ": larger than ", max_size, " bytes"));
-    }
+    have += *n;
+    if (have > max_size) return too_large();
   }
+  out.resize(have);
   return out;
 }
 
@@ -186,6 +214,16 @@ absl::Status SyncFilesystem(const std::string& path) {
 absl::Status HardLink(const std::string& from, const std::string& to) {
   if (link(from.c_str(), to.c_str()) != 0) {
     return ErrnoStatus(absl::StrCat(from, " -> ", to), errno);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LinkFd(const Fd& fd, const std::string& path, const std::string& to) {
+  // linkat(fd, "", AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; the /proc
+  // name of the descriptor, followed, does not.
+  std::string self = absl::StrCat("/proc/self/fd/", fd.get());
+  if (linkat(AT_FDCWD, self.c_str(), AT_FDCWD, to.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+    return ErrnoStatus(absl::StrCat(path, " -> ", to), errno);
   }
   return absl::OkStatus();
 }

@@ -61,6 +61,8 @@ struct FileInfo {
 
 // lstat(2): a symlink is described, not followed.
 absl::StatusOr<FileInfo> Stat(const std::string& path);
+// fstat(2) of an open file; `path` names it in errors.
+absl::StatusOr<FileInfo> StatFd(const Fd& fd, const std::string& path);
 // True when something (of any type) is at `path`.
 bool Exists(const std::string& path);
 
@@ -70,6 +72,10 @@ absl::StatusOr<Fd> OpenForRead(const std::string& path);
 // (a guard against a hostile or mistaken multi-gigabyte "small" file).
 absl::StatusOr<std::string> ReadFile(const std::string& path,
                                      uint64_t max_size = 64 << 20);
+
+// Reads the rest of an open file, as ReadFile; `path` names it in errors.
+absl::StatusOr<std::string> ReadAll(const Fd& fd, const std::string& path,
+                                    uint64_t max_size = 64 << 20);
 
 // Reads up to `size` bytes; returns how many (0 at end of file).
 absl::StatusOr<size_t> ReadSome(const Fd& fd, const std::string& path,
@@ -97,6 +103,11 @@ absl::Status SyncFilesystem(const std::string& path);
 
 // link(2). AlreadyExists if `to` exists.
 absl::Status HardLink(const std::string& from, const std::string& to);
+// `to` becomes another name of the open file `fd` (named `path` in
+// errors): the very file that was read, even if its name was replaced since.
+// AlreadyExists if `to` exists; NotFound if the file has no name left
+// (it was replaced and removed).
+absl::Status LinkFd(const Fd& fd, const std::string& path, const std::string& to);
 // symlink(2): `path` becomes a symbolic link holding `target`.
 // AlreadyExists if `path` exists.
 absl::Status MakeSymlink(const std::string& target, const std::string& path);

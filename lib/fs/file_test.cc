@@ -101,6 +101,33 @@ TEST(FileTest, Symlinks) {
   EXPECT_FALSE(ReadSymlink(JoinPath(dir, "f")).ok());  // not a link
 }
 
+TEST(FileTest, ReadAllAndLinkFd) {
+  std::string dir = NewDir();
+  std::string path = JoinPath(dir, "big");
+  std::string big(300000, 'x');
+  big[123456] = 'y';
+  ASSERT_TRUE(WriteFileAtomic(path, big).ok());
+  absl::StatusOr<Fd> fd = OpenForRead(path);
+  ASSERT_TRUE(fd.ok());
+  EXPECT_EQ(StatFd(*fd, path)->size, big.size());
+  EXPECT_EQ(*ReadAll(*fd, path), big);
+  EXPECT_EQ(ReadFile(path, 1000).status().code(), absl::StatusCode::kFailedPrecondition);
+  // The open file is the one linked, whatever its name now holds.
+  ASSERT_TRUE(HardLink(path, JoinPath(dir, "other")).ok());
+  ASSERT_TRUE(WriteFileAtomic(path, "new").ok());
+  ASSERT_TRUE(LinkFd(*fd, path, JoinPath(dir, "kept")).ok());
+  EXPECT_EQ(*ReadFile(JoinPath(dir, "kept")), big);
+  EXPECT_EQ(LinkFd(*fd, path, JoinPath(dir, "kept")).code(), absl::StatusCode::kAlreadyExists);
+  // A file with no name left cannot be given one.
+  ASSERT_TRUE(RemoveFile(JoinPath(dir, "other")).ok());
+  ASSERT_TRUE(RemoveFile(JoinPath(dir, "kept")).ok());
+  EXPECT_EQ(LinkFd(*fd, path, JoinPath(dir, "again")).code(), absl::StatusCode::kNotFound);
+  // Not a regular file: read to its end all the same.
+  absl::StatusOr<Fd> null = OpenForRead("/dev/null");
+  ASSERT_TRUE(null.ok());
+  EXPECT_EQ(*ReadAll(*null, "/dev/null"), "");
+}
+
 TEST(FileTest, PathHelpers) {
   EXPECT_EQ(Dirname("a/b/c"), "a/b");
   EXPECT_EQ(Dirname("a/b/"), "a");

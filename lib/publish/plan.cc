@@ -111,7 +111,7 @@ std::string ReferrersIndex(std::vector<Referrer> referrers) {
 
 // Adds the files of one repository to `files` (keyed by path).
 absl::Status PlanRepository(const std::string& repo,
-                            const std::vector<const store::TagEntry*>& tags,
+                            const std::vector<const store::TagSummary*>& tags,
                             ManifestCache& cache, bool blob_links,
                             SitePlan& plan, std::map<std::string, SiteFile>& files) {
   const std::string base = absl::StrCat("v2/", repo, "/");
@@ -139,10 +139,10 @@ absl::Status PlanRepository(const std::string& repo,
   std::set<std::string> tag_names;
   std::set<std::string> seen;
   std::map<std::string, std::vector<Referrer>> referrers;  // by subject
-  for (const store::TagEntry* tag : tags) {
+  for (const store::TagSummary* tag : tags) {
     tag_names.insert(tag->name.tag);
-    std::deque<Blob> queue = {BlobOf(tag->descriptor)};
-    add_manifest(tag->name.tag, tag->descriptor.digest(), tag->descriptor.media_type());
+    std::deque<Blob> queue = {Blob{tag->digest, tag->media_type, tag->size}};
+    add_manifest(tag->name.tag, tag->digest, tag->media_type);
     while (!queue.empty()) {
       Blob b = std::move(queue.front());
       queue.pop_front();
@@ -231,14 +231,12 @@ std::string ErrorBody(absl::string_view code, absl::string_view message) {
 absl::StatusOr<SitePlan> PlanSite(const store::Store& store,
                                   const PlanOptions& options) {
   SitePlan plan;
-  std::vector<std::string> own_skipped;
-  if (options.tags == nullptr) {
-    ASSIGN_OR_RETURN(plan.owned_tags, store.Tags(&own_skipped));
+  if (options.scan == nullptr) {
+    ASSIGN_OR_RETURN(plan.owned_scan, store.ScanTags());
   }
-  const std::vector<store::TagEntry>& tags =
-      options.tags != nullptr ? *options.tags : plan.owned_tags;
-  const std::vector<std::string>& skipped =
-      options.skipped_names != nullptr ? *options.skipped_names : own_skipped;
+  const store::TagScan& scan = options.scan != nullptr ? *options.scan : plan.owned_scan;
+  const std::vector<store::TagSummary>& tags = scan.tags;
+  const std::vector<std::string>& skipped = scan.skipped;
   for (const std::string& name : skipped) {
     if (name.empty()) {
       plan.warnings.push_back(
@@ -252,8 +250,8 @@ absl::StatusOr<SitePlan> PlanSite(const store::Store& store,
         parsed.ok() ? "it is not REPOSITORY:TAG"
                     : std::string(parsed.status().message())));
   }
-  std::map<std::string, std::vector<const store::TagEntry*>> by_repo;
-  for (const store::TagEntry& e : tags) {
+  std::map<std::string, std::vector<const store::TagSummary*>> by_repo;
+  for (const store::TagSummary& e : tags) {
     if (!RepositorySelected(e.name.repository, options.repo_patterns)) continue;
     by_repo[e.name.repository].push_back(&e);
     plan.tags.push_back(&e);

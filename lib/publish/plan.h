@@ -53,9 +53,9 @@ struct SitePlan {
   std::vector<std::string> repositories;    // published, sorted
   std::vector<std::string> planned;         // repositories with files here
   // Published tags, sorted: pointers into PlanOptions::tags, or into
-  // `owned_tags` when PlanSite read them itself.
-  std::vector<const store::TagEntry*> tags;
-  std::vector<store::TagEntry> owned_tags;
+  // `owned_scan` when PlanSite read them itself.
+  std::vector<const store::TagSummary*> tags;
+  store::TagScan owned_scan;
   std::vector<std::string> warnings;        // what was skipped, and why
 };
 
@@ -68,10 +68,9 @@ struct PlanOptions {
   std::set<std::string> unchanged;
   // Plan v2/<name>/blobs/ files too, for servers without rewrites.
   bool blob_links = false;
-  // The store's tags and skipped entry names, when the caller has read them
-  // already (Store::Tags); otherwise PlanSite reads them.
-  const std::vector<store::TagEntry>* tags = nullptr;
-  const std::vector<std::string>* skipped_names = nullptr;
+  // The store's tags, when the caller has read them already
+  // (Store::ScanTags); otherwise PlanSite reads them.
+  const store::TagScan* scan = nullptr;
 };
 
 // Plans the site for `store`. Store entries whose names break the OCI rules

@@ -46,6 +46,8 @@ absl::StatusOr<std::string> Absolute(const std::string& path) {
 
 class TreeWriter {
  public:
+  static constexpr size_t kSyncEachLimit = 32;
+
   // `fresh`: the tree was empty when this publish began, so no file is
   // looked for before it is made.
   TreeWriter(std::string root, PublishReport* report, bool fresh = false)
@@ -93,6 +95,26 @@ class TreeWriter {
     return absl::OkStatus();
   }
 
+  // Makes `path` another name of the open file `from` (named `from_path`)
+  // if it is readable by all. False (nothing changed) when it is not, or
+  // cannot be linked there (another filesystem; replaced since it was read).
+  absl::StatusOr<bool> LinkOpenFile(const Fd& from, const std::string& from_path,
+                                    const std::string& path) {
+    absl::StatusOr<FileInfo> have = Stat(path);
+    ASSIGN_OR_RETURN(FileInfo want, StatFd(from, from_path));
+    if (have.ok() && have->device == want.device && have->inode == want.inode) {
+      ++report_->unchanged;
+      return true;
+    }
+    if ((want.mode & 0444) != 0444) return false;
+    std::string tmp = JoinPath(Dirname(path), ".tmp-index-link");
+    RETURN_IF_ERROR(RemoveFile(tmp));
+    if (!LinkFd(from, from_path, tmp).ok()) return false;
+    RETURN_IF_ERROR(Rename(tmp, path));
+    ++report_->linked;
+    return true;
+  }
+
   // `path` will hold exactly `content` once Flush() has run.
   absl::Status Write(const std::string& path, absl::string_view content,
                      bool executable = false) {
@@ -112,18 +134,23 @@ class TreeWriter {
     if (executable && fchmod(tmp.fd().get(), 0755) != 0) {
       return ErrnoStatus(tmp.path(), errno);
     }
-    tmp.Close();
+    // A few files are synced one by one; many would hold too many
+    // descriptors and are synced by one syncfs instead.
+    if (pending_.size() >= kSyncEachLimit) tmp.Close();
     pending_.emplace_back(std::move(tmp), path);
     return absl::OkStatus();
   }
 
-  // Makes the written files durable with one syncfs, then renames them into
-  // place: a crash leaves old files or whole new ones, never a torn one.
+  // Makes the written files durable, then renames them into place: a crash
+  // leaves old files or whole new ones, never a torn one.
   absl::Status Flush() {
     if (pending_.empty()) return absl::OkStatus();
-    RETURN_IF_ERROR(SyncFilesystem(root_));
+    // syncfs writes back everything on the filesystem (an 11 MB store
+    // index.json just replaced, say); a fsync per file only these.
+    bool each = pending_.size() <= kSyncEachLimit;
+    if (!each) RETURN_IF_ERROR(SyncFilesystem(root_));
     for (auto& [tmp, path] : pending_) {
-      RETURN_IF_ERROR(tmp.Commit(path, /*replace=*/true, /*sync=*/false));
+      RETURN_IF_ERROR(tmp.Commit(path, /*replace=*/true, /*sync=*/each));
       ++report_->written;
     }
     pending_.clear();
@@ -239,15 +266,19 @@ std::string OptionsLine(const PublishOptions& options) {
   return w.Take();
 }
 
-// repository -> a fingerprint of its tags (names and digests).
-std::map<std::string, std::string> Fingerprints(const std::vector<store::TagEntry>& tags) {
-  std::map<std::string, std::string> lines;
-  for (const store::TagEntry& e : tags) {
-    absl::StrAppend(&lines[e.name.repository], e.name.tag, " ", e.descriptor.digest(),
-                    " ", e.descriptor.media_type(), "\n");
-  }
+// repository -> a fingerprint of its tags (names and digests). `tags` are
+// sorted by repository.
+std::map<std::string, std::string> Fingerprints(const std::vector<store::TagSummary>& tags) {
   std::map<std::string, std::string> out;
-  for (const auto& [repo, text] : lines) out[repo] = Sha256::DigestOf(text);
+  std::string lines;
+  for (size_t i = 0; i < tags.size(); ++i) {
+    const store::TagSummary& e = tags[i];
+    absl::StrAppend(&lines, e.name.tag, " ", e.digest, " ", e.media_type, "\n");
+    if (i + 1 == tags.size() || tags[i + 1].name.repository != e.name.repository) {
+      out.emplace_hint(out.end(), e.name.repository, Sha256::DigestOf(lines));
+      lines.clear();
+    }
+  }
   return out;
 }
 
@@ -313,12 +344,15 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
     report.registry_host = options.listen;
   }
   std::string options_line = OptionsLine(options);
+  // The store's index.json, read once: hashed here, scanned below, and kept
+  // open to become OUTDIR's index.json when every tag is published.
+  const std::string store_index_path = JoinPath(store.dir(), "index.json");
+  ASSIGN_OR_RETURN(Fd store_index_fd, OpenForRead(store_index_path));
   ASSIGN_OR_RETURN(std::string store_index,
-                   ReadFile(JoinPath(store.dir(), "index.json"), uint64_t{1} << 32));
+                   ReadAll(store_index_fd, store_index_path, uint64_t{1} << 32));
   std::string store_line =
       absl::StrCat("store ", Sha256::DigestOf(store_index), " ",
                    absl::StrJoin(options.repo_patterns, " "));
-  store_index.clear();
   // The last publish's state file, read once; "" when there is none.
   std::string previous =
       ReadFile(JoinPath(options.out_dir, kStateFile), uint64_t{1} << 32).value_or("");
@@ -335,10 +369,8 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
   }
   PlanOptions plan_options;
   plan_options.repo_patterns = options.repo_patterns;
-  std::vector<std::string> skipped_names;
-  ASSIGN_OR_RETURN(std::vector<store::TagEntry> tags, store.Tags(&skipped_names));
-  plan_options.tags = &tags;
-  plan_options.skipped_names = &skipped_names;
+  ASSIGN_OR_RETURN(store::TagScan scan, store.ScanTagsOf(std::move(store_index)));
+  plan_options.scan = &scan;
   bool incremental = !options.full;
   bool nginx = false;
   // nginx serves manifests from the blob folder, found by its maps; the
@@ -352,7 +384,7 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
     nginx |= s == Server::kNginx;
     manifest_files |= s != Server::kNginx;
   }
-  std::map<std::string, std::string> fingerprints = Fingerprints(tags);
+  std::map<std::string, std::string> fingerprints = Fingerprints(scan.tags);
   // Repositories published last time and not now: their files go.
   std::vector<std::string> removed_repositories;
   if (incremental) {
@@ -385,7 +417,7 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
   report.repositories = plan.repositories.size();
   report.tags = plan.tags.size();
   for (size_t i = 0; i < plan.tags.size() && i < 3; ++i) {
-    report.published_examples.push_back(*plan.tags[i]);
+    report.published_examples.push_back(plan.tags[i]->name);
   }
 
   // OUTDIR is itself an OCI layout holding the published images' blobs.
@@ -535,7 +567,7 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
   // point leaves the previous index, so the next one redoes every
   // repository whose tags changed.
   std::set<std::string> published;
-  for (const store::TagEntry* t : plan.tags) published.insert(t->name.repository);
+  for (const store::TagSummary* t : plan.tags) published.insert(t->name.repository);
   std::map<std::string, std::string> published_fingerprints;
   for (const std::string& repo : published) {
     published_fingerprints[repo] = fingerprints[repo];
@@ -546,21 +578,37 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
     // Nothing was published differently: index.json is as it should be.
     return report;
   }
-  JsonValue list = JsonValue::Array();
-  for (const store::TagEntry* tp : plan.tags) {
-    const store::TagEntry& t = *tp;
-    // The store's entry, named "<repository>:<tag>" as in the store.
-    JsonValue entry = t.descriptor.json();
-    JsonValue annotations = JsonValue::Object();
-    annotations.Set(oci::kRefNameAnnotation, JsonValue::String(t.name.String()));
-    entry.Set("annotations", std::move(annotations));
-    list.Append(std::move(entry));
+  // OUTDIR's index.json: the store's entries of the published tags, as they
+  // are. When that is every entry, in order, with nothing else, it is the
+  // store's file byte for byte, and becomes a hard link to the file read
+  // (the store replaces index.json by rename, never in place): no copy to
+  // write and sync, which for a large store (11 MB at 50,000 tags) would be
+  // most of a small publish.
+  const std::string& text = *scan.text;
+  const std::string head = absl::StrCat("{\"schemaVersion\":2,\"mediaType\":\"",
+                                        oci::kOciIndex, "\",\"manifests\":[");
+  bool whole = scan.skipped.empty() && plan.tags.size() == scan.tags.size() &&
+               absl::StartsWith(text, head);
+  for (size_t i = 0, at = head.size(); whole && i < plan.tags.size(); ++i) {
+    if (i > 0) whole = at < text.size() && text[at++] == ',';
+    whole = whole && plan.tags[i]->raw.data() == text.data() + at;
+    at += plan.tags[i]->raw.size();
+    if (i + 1 == plan.tags.size()) whole = whole && text.compare(at, std::string::npos, "]}") == 0;
   }
-  JsonValue index = JsonValue::Object();
-  index.Set("schemaVersion", JsonValue::Int(2));
-  index.Set("mediaType", JsonValue::String(oci::kOciIndex));
-  index.Set("manifests", std::move(list));
-  RETURN_IF_ERROR(writer.Write(JoinPath(out_root, "index.json"), index.Serialize()));
+  if (plan.tags.empty()) whole = false;
+  std::string index_path = JoinPath(out_root, "index.json");
+  bool linked = false;
+  if (whole) {
+    ASSIGN_OR_RETURN(linked, writer.LinkOpenFile(store_index_fd, store_index_path, index_path));
+  }
+  if (!linked) {
+    std::string index = head;
+    for (size_t i = 0; i < plan.tags.size(); ++i) {
+      absl::StrAppend(&index, i == 0 ? "" : ",", plan.tags[i]->raw);
+    }
+    index += "]}";
+    RETURN_IF_ERROR(writer.Write(index_path, index));
+  }
   RETURN_IF_ERROR(writer.Write(state_path, state_text));
   RETURN_IF_ERROR(writer.Flush());
   return report;

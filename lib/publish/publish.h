@@ -61,7 +61,7 @@ struct PublishReport {
   uint64_t skipped_repositories = 0;  // unchanged since the last publish
   bool nothing_changed = false;       // the store and options were the same
   std::string registry_host;  // HOST[:PORT] clients pull from
-  std::vector<store::TagEntry> published_examples;  // a few tags, to show
+  std::vector<store::TagName> published_examples;  // a few tags, to show
   std::vector<std::string> warnings;
 };
 

@@ -42,9 +42,8 @@ bool ParseEntryName(const std::string& ref, TagName* out) {
 // ScanTags() alike.
 template <typename Entry>
 std::vector<Entry> SortedByName(std::vector<Entry> entries) {
-  // stowage keeps index.json sorted by ref name, which is not quite name
-  // order ("a/b1:x" sorts after "a/b10:x"), and another tool may append.
-  // Sorting positions rather than entries moves each entry once.
+  // stowage keeps index.json in this order (UpdateIndex), but another tool
+  // may append. Sorting positions rather than entries moves each entry once.
   std::vector<size_t> order;
   auto by_name = [](const Entry& a, const Entry& b) { return a.name < b.name; };
   if (!std::is_sorted(entries.begin(), entries.end(), by_name)) {
@@ -276,7 +275,12 @@ absl::StatusOr<TagScan> Store::ScanTags() const {
     }
     return read.status();
   }
-  auto text = std::make_unique<const std::string>(std::move(*read));
+  return ScanTagsOf(std::move(*read));
+}
+
+absl::StatusOr<TagScan> Store::ScanTagsOf(std::string index_json) const {
+  std::string path = JoinPath(dir(), "index.json");
+  auto text = std::make_unique<const std::string>(std::move(index_json));
   absl::StatusOr<std::vector<ScannedElement>> entries =
       ScanArrayElements(*text, "manifests", ScanPaths());
   if (!entries.ok()) return ScanTagsSlowly(path, std::move(text));
@@ -319,8 +323,16 @@ absl::Status Store::UpdateIndex(
   ASSIGN_OR_RETURN(FileLock lock, Lock());
   ASSIGN_OR_RETURN(oci::Index index, layout_.ReadIndex());
   RETURN_IF_ERROR(change(index));
+  // Sorted as Tags() sorts: by repository, then tag ("a/b:x" before
+  // "a/b1:x", where the ref names' string order differs), so that the file
+  // lists the tags in the order readers give them.
   auto by_ref = [](const oci::Descriptor& a, const oci::Descriptor& b) {
-    return RefName(a) < RefName(b);
+    std::string ra = RefName(a), rb = RefName(b);
+    absl::string_view va = ra, vb = rb;
+    size_t ca = va.find(':'), cb = vb.find(':');
+    absl::string_view repo_a = va.substr(0, ca), repo_b = vb.substr(0, cb);
+    if (repo_a != repo_b) return repo_a < repo_b;
+    return va.substr(std::min(ca, va.size())) < vb.substr(std::min(cb, vb.size()));
   };
   if (!std::is_sorted(index.manifests.begin(), index.manifests.end(), by_ref)) {
     std::stable_sort(index.manifests.begin(), index.manifests.end(), by_ref);

@@ -116,6 +116,9 @@ class Store {
   // naming index.json's path and, for a bad entry, "manifests[i]". Like
   // Tags(), takes no lock: index.json is replaced atomically.
   absl::StatusOr<TagScan> ScanTags() const;
+  // ScanTags() of index.json's bytes that the caller has read (to hash or
+  // keep them as well); errors name index.json's path as ScanTags' do.
+  absl::StatusOr<TagScan> ScanTagsOf(std::string index_json) const;
   // One tag. NotFound when the store has no such tag.
   absl::StatusOr<TagEntry> Find(const TagName& name) const;
 

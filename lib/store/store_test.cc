@@ -115,6 +115,24 @@ TEST(StoreTest, TagsAreSortedAndForeignEntriesSkipped) {
   EXPECT_EQ(index->manifests[1].Annotation(oci::kRefNameAnnotation), "team/a:v1");
 }
 
+TEST(StoreTest, IndexIsInTheOrderTagsGives) {
+  absl::StatusOr<Store> s = Store::Init(NewDir());
+  ASSERT_TRUE(s.ok());
+  oci::Descriptor a = WriteImage(s->layout(), "a");
+  // By ref name "a/b1:x" < "a/b:x" (':' sorts after '1'); by repository,
+  // a/b comes first.
+  ASSERT_TRUE(s->SetTags({{TagName{"a/b1", "x"}, a}, {TagName{"a/b", "x"}, a},
+                          {TagName{"a/b", "w"}, a}})
+                  .ok());
+  absl::StatusOr<oci::Index> index = s->layout().ReadIndex();
+  ASSERT_TRUE(index.ok());
+  std::vector<std::string> names;
+  for (const oci::Descriptor& d : index->manifests) {
+    names.push_back(d.Annotation(oci::kRefNameAnnotation));
+  }
+  EXPECT_THAT(names, ::testing::ElementsAre("a/b:w", "a/b:x", "a/b1:x"));
+}
+
 TEST(StoreTest, SetTagsMovesATagAndRemoveTags) {
   absl::StatusOr<Store> s = Store::Init(NewDir());
   ASSERT_TRUE(s.ok());
