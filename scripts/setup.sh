@@ -27,6 +27,7 @@ packages=(
   g++ pkg-config
   libabsl-dev libarchive-dev libssl-dev rapidjson-dev libcli11-dev
   libgtest-dev libgmock-dev
+  libcmark-gfm-dev libcmark-gfm-extensions-dev libkainjow-mustache-dev
   python3
 )
 # Extra packages a caller names as arguments (the tests add real programs).

@@ -24,9 +24,19 @@ _LIBRARIES = {
     "cli11": (["CLI11"], "libcli11-dev"),
     "gtest": (["gtest", "gmock"], "libgtest-dev libgmock-dev"),
     "gtest_main": (["gmock_main", "gtest", "gmock"], "libgtest-dev libgmock-dev"),
+    "cmark_gfm": (["libcmark-gfm"], "libcmark-gfm-dev libcmark-gfm-extensions-dev"),
+    # Header-only, without a pkg-config module: the header must exist.
+    "mustache": (["/usr/include/kainjow/mustache.hpp"], "libkainjow-mustache-dev"),
 }
 
 def _pkg_config(ctx, modules, package):
+    headers = [m for m in modules if m.startswith("/")]
+    for h in headers:
+        if not ctx.path(h).exists:
+            fail("%s is missing: install Debian's %s (scripts/setup.sh does)." % (h, package))
+    modules = [m for m in modules if not m.startswith("/")]
+    if not modules:
+        return []
     result = ctx.execute(["pkg-config", "--cflags", "--libs"] + modules)
     if result.return_code != 0:
         fail("pkg-config cannot find %s: %s\nInstall Debian's %s (scripts/setup.sh does)." %
