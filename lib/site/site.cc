@@ -1,0 +1,346 @@
+#include "lib/site/site.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "kainjow/mustache.hpp"
+#include "lib/base/status_macros.h"
+#include "lib/json/json_writer.h"
+
+namespace stowage::site {
+namespace {
+
+using kainjow::mustache::data;
+using kainjow::mustache::mustache;
+
+constexpr size_t kTop = 25;
+
+std::string Namespace(const std::string& repository) {
+  return repository.substr(0, repository.find('/'));
+}
+
+// "../" once per folder of `path`: the way back to the served root.
+std::string RootOf(const std::string& path) {
+  std::string root;
+  for (char c : path) {
+    if (c == '/') root += "../";
+  }
+  return root;
+}
+
+std::string HumanSize(int64_t bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1000 && u < 4) {
+    v /= 1000;
+    ++u;
+  }
+  return u == 0 ? absl::StrCat(bytes, " B") : absl::StrFormat("%.1f %s", v, units[u]);
+}
+
+int64_t TagCount(const std::vector<RepositoryInfo>& repos) {
+  int64_t n = 0;
+  for (const RepositoryInfo& r : repos) n += r.tags.size();
+  return n;
+}
+
+// Official first, then most stars, then name: the order of "best".
+bool Better(const RepositoryInfo* a, const RepositoryInfo* b) {
+  if (a->official != b->official) return a->official;
+  if (a->stars != b->stars) return a->stars > b->stars;
+  return a->name < b->name;
+}
+
+bool Exact(const RepositoryInfo& r, absl::string_view query) {
+  absl::string_view name = r.name;
+  size_t slash = name.rfind('/');
+  return name == query || name.substr(slash + 1) == query ||
+         name == absl::StrCat("library/", query);
+}
+
+data Card(const RepositoryInfo& r) {
+  data d;
+  d.set("name", r.name);
+  d.set("short", r.short_description);
+  d.set("stars", std::to_string(r.stars));
+  d.set("tag_count", std::to_string(r.tags.size()));
+  d.set("one_tag", r.tags.size() == 1);
+  d.set("official", r.official);
+  d.set("automated", r.automated);
+  d.set("signed", r.is_signed);
+  return d;
+}
+
+class Renderer {
+ public:
+  Renderer(const SiteInput& input, const Templates& templates)
+      : input_(input), templates_(templates) {}
+
+  // Renders template `name` into `path` with `page` plus the site's fields.
+  absl::Status Page(const std::string& name, const std::string& path, data page,
+                    std::vector<SiteFile>& out) {
+    page.set("root", RootOf(path));
+    page.set("site_name", input_.site_name);
+    page.set("registry_host", input_.registry_host);
+    page.set("repository_count", std::to_string(input_.repositories.size()));
+    page.set("tag_count_total", std::to_string(TagCount(input_.repositories)));
+    for (const char* partial : {"header", "footer", "card"}) {
+      const std::string& text = templates_.Get(absl::StrCat(partial, ".mustache"));
+      page.set(partial, kainjow::mustache::partial([&text] { return text; }));
+    }
+    mustache m(templates_.Get(name));
+    std::string html = m.render(page);
+    if (!m.is_valid()) {
+      return absl::InvalidArgumentError(absl::StrCat(name, ": ", m.error_message()));
+    }
+    out.push_back({path, std::move(html)});
+    return absl::OkStatus();
+  }
+
+ private:
+  const SiteInput& input_;
+  const Templates& templates_;
+};
+
+// REPO of the search index: [name, short, stars, flags].
+void WriteRecord(JsonWriter& w, const RepositoryInfo& r) {
+  w.StartArray();
+  w.String(r.name).String(r.short_description).Int(r.stars);
+  w.Int((r.official ? 1 : 0) | (r.automated ? 2 : 0) | (r.is_signed ? 4 : 0));
+  w.EndArray();
+}
+
+struct IndexBuilder {
+  // word -> repositories (indexes into `repos`), sorted words.
+  std::map<std::string, std::vector<int>> words;
+  const std::vector<RepositoryInfo>& repos;
+  std::vector<SiteFile> out;
+
+  // Words in [begin, end) all start with `prefix`.
+  void Node(const std::string& prefix, std::map<std::string, std::vector<int>>::const_iterator begin,
+            std::map<std::string, std::vector<int>>::const_iterator end) {
+    std::set<int> members;
+    size_t bytes = 0;
+    for (auto it = begin; it != end; ++it) {
+      for (int i : it->second) {
+        if (members.insert(i).second) {
+          const RepositoryInfo& r = repos[i];
+          bytes += r.name.size() + r.short_description.size() + 24;
+        }
+      }
+      bytes += it->first.size() + 6 * it->second.size() + 6;
+    }
+    JsonWriter w;
+    w.StartObject().Key("p").String(prefix);
+    bool leaf = bytes <= kLeafBytes || prefix.size() >= 16;
+    if (leaf) {
+      std::vector<int> order(members.begin(), members.end());
+      std::map<int, int> local;
+      for (int i : order) local.emplace(i, static_cast<int>(local.size()));
+      w.Key("words").StartObject();
+      for (auto it = begin; it != end; ++it) {
+        w.Key(it->first).StartArray();
+        for (int i : it->second) w.Int(local[i]);
+        w.EndArray();
+      }
+      w.EndObject();
+      w.Key("repos").StartArray();
+      for (int i : order) WriteRecord(w, repos[i]);
+      w.EndArray();
+    } else {
+      std::vector<const RepositoryInfo*> best;
+      for (int i : members) best.push_back(&repos[i]);
+      auto rank = [&prefix](const RepositoryInfo* a, const RepositoryInfo* b) {
+        bool ea = Exact(*a, prefix), eb = Exact(*b, prefix);
+        if (ea != eb) return ea;
+        return Better(a, b);
+      };
+      size_t n = std::min(kTop, best.size());
+      std::partial_sort(best.begin(), best.begin() + n, best.end(), rank);
+      w.Key("split").Int(1).Key("top").StartArray();
+      for (size_t i = 0; i < n; ++i) WriteRecord(w, *best[i]);
+      w.EndArray();
+    }
+    w.EndObject();
+    out.push_back({absl::StrCat("_catalog/search/n/", prefix, ".json"), w.Take()});
+    if (leaf) return;
+    // Children: words longer than the prefix, by their next character.
+    auto it = begin;
+    while (it != end) {
+      if (it->first.size() == prefix.size()) {
+        ++it;
+        continue;
+      }
+      std::string child = it->first.substr(0, prefix.size() + 1);
+      auto child_end = it;
+      while (child_end != end && child_end->first.compare(0, child.size(), child) == 0) ++child_end;
+      Node(child, it, child_end);
+      it = child_end;
+    }
+  }
+};
+
+}  // namespace
+
+std::vector<std::string> SearchWords(const RepositoryInfo& repository) {
+  std::set<std::string> words;
+  for (const std::string* text : {&repository.name, &repository.short_description}) {
+    std::string lower = absl::AsciiStrToLower(*text);
+    for (absl::string_view w : absl::StrSplit(lower, absl::ByAnyChar(" \t\n/._-:,;()[]{}'\"!?*+=&|<>@#$%^~`\\"),
+                                              absl::SkipEmpty())) {
+      std::string word;
+      for (char c : w) {
+        if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+          word += c;
+        } else if (!word.empty()) {
+          words.insert(word);
+          word.clear();
+        }
+      }
+      if (!word.empty()) words.insert(word);
+    }
+  }
+  return std::vector<std::string>(words.begin(), words.end());
+}
+
+std::vector<SiteFile> SearchIndex(const std::vector<RepositoryInfo>& repositories) {
+  IndexBuilder b{{}, repositories, {}};
+  for (size_t i = 0; i < repositories.size(); ++i) {
+    for (const std::string& w : SearchWords(repositories[i])) {
+      b.words[w].push_back(static_cast<int>(i));
+    }
+  }
+  auto it = b.words.begin();
+  while (it != b.words.end()) {
+    std::string first = it->first.substr(0, 1);
+    auto end = it;
+    while (end != b.words.end() && end->first[0] == first[0]) ++end;
+    b.Node(first, it, end);
+    it = end;
+  }
+  std::sort(b.out.begin(), b.out.end(),
+            [](const SiteFile& a, const SiteFile& c) { return a.path < c.path; });
+  return std::move(b.out);
+}
+
+absl::StatusOr<std::vector<SiteFile>> RenderSite(const SiteInput& input,
+                                                 const Templates& templates) {
+  std::vector<SiteFile> out;
+  Renderer renderer(input, templates);
+
+  std::vector<const RepositoryInfo*> ranked;
+  std::map<std::string, std::vector<const RepositoryInfo*>> by_namespace;
+  for (const RepositoryInfo& r : input.repositories) {
+    ranked.push_back(&r);
+    by_namespace[Namespace(r.name)].push_back(&r);
+  }
+  std::sort(ranked.begin(), ranked.end(), Better);
+
+  // Home.
+  {
+    data page;
+    page.set("title", "Home");
+    data official{data::type::list};
+    data popular{data::type::list};
+    size_t n_official = 0, n_popular = 0;
+    for (const RepositoryInfo* r : ranked) {
+      if (r->official && n_official < 60) {
+        official.push_back(Card(*r));
+        ++n_official;
+      } else if (!r->official && n_popular < 30) {
+        popular.push_back(Card(*r));
+        ++n_popular;
+      }
+    }
+    page.set("has_official", n_official > 0);
+    page.set("official_repositories", official);
+    page.set("popular_repositories", popular);
+    data namespaces{data::type::list};
+    for (const auto& [name, repos] : by_namespace) {
+      data ns;
+      ns.set("name", name);
+      auto meta = input.namespaces.find(name);
+      ns.set("display", meta != input.namespaces.end() && !meta->second.title.empty()
+                            ? meta->second.title : name);
+      ns.set("repository_count", std::to_string(repos.size()));
+      namespaces.push_back(ns);
+    }
+    page.set("namespaces", namespaces);
+    RETURN_IF_ERROR(renderer.Page("home.mustache", "index.html", page, out));
+  }
+  {
+    data page;
+    page.set("title", "Search");
+    RETURN_IF_ERROR(renderer.Page("search.mustache", "search.html", page, out));
+  }
+  // Namespaces: their repositories, best first.
+  for (auto& [name, repos] : by_namespace) {
+    std::sort(repos.begin(), repos.end(), Better);
+    data page;
+    auto meta = input.namespaces.find(name);
+    std::string display = name;
+    if (meta != input.namespaces.end()) {
+      if (!meta->second.title.empty()) display = meta->second.title;
+      if (!meta->second.description.empty()) page.set("description", meta->second.description);
+    }
+    page.set("title", display);
+    page.set("name", name);
+    page.set("display", display);
+    data list{data::type::list};
+    for (const RepositoryInfo* r : repos) list.push_back(Card(*r));
+    page.set("repositories", list);
+    RETURN_IF_ERROR(renderer.Page("namespace.mustache", absl::StrCat("u/", name, "/index.html"),
+                                  page, out));
+  }
+  // Repositories.
+  for (const RepositoryInfo& r : input.repositories) {
+    data page = Card(r);
+    page.set("title", r.name);
+    page.set("namespace", Namespace(r.name));
+    page.set("base_name", r.name.substr(r.name.rfind('/') + 1));
+    std::string default_tag = r.tags.empty() ? "latest" : r.tags.front().tag;
+    for (const TagInfo& t : r.tags) {
+      if (t.tag == "latest") default_tag = t.tag;
+    }
+    page.set("default_tag", default_tag);
+    data tags{data::type::list};
+    for (const TagInfo& t : r.tags) {
+      data row;
+      row.set("tag", t.tag);
+      row.set("digest", t.digest);
+      row.set("short_digest", t.digest.substr(0, std::min<size_t>(t.digest.size(), 19)));
+      data platforms{data::type::list};
+      for (const std::string& p : t.platforms) platforms.push_back(data(p));
+      row.set("platforms", platforms);
+      row.set("size", HumanSize(t.size));
+      if (!t.created.empty()) {
+        row.set("created", t.created);
+        // "2024-05-01T12:00:00Z" -> "2024-05-01 12:00 UTC"
+        std::string shown = t.created.substr(0, 10);
+        if (t.created.size() >= 16) absl::StrAppend(&shown, " ", t.created.substr(11, 5), " UTC");
+        row.set("created_display", shown);
+      }
+      tags.push_back(row);
+    }
+    page.set("tags", tags);
+    page.set("has_readme", !r.readme_html.empty());
+    page.set("readme_html", r.readme_html);
+    RETURN_IF_ERROR(renderer.Page("repository.mustache",
+                                  absl::StrCat("r/", r.name, "/index.html"), page, out));
+  }
+  for (const char* asset : {"stowage.css", "search.js"}) {
+    out.push_back({absl::StrCat("_catalog/", asset), templates.Get(asset)});
+  }
+  for (SiteFile& f : SearchIndex(input.repositories)) out.push_back(std::move(f));
+  std::sort(out.begin(), out.end(),
+            [](const SiteFile& a, const SiteFile& b) { return a.path < b.path; });
+  return out;
+}
+
+}  // namespace stowage::site

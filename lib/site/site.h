@@ -1,0 +1,94 @@
+// The catalog: a Docker Hub-like static HTML site beside the pull API, and
+// its search index. A pure function of its input: the same input gives the
+// same bytes.
+//
+// Files, relative to the served root:
+//   index.html                 home: official images, most starred, namespaces
+//   search.html                as-you-type search (JavaScript)
+//   u/<namespace>/index.html   a namespace's repositories
+//   r/<repository>/index.html  description, badges, pull commands, tags, README
+//   _catalog/stowage.css, _catalog/search.js
+//   _catalog/search/n/<prefix>.json   the search index (search_index below)
+// Every link is relative and names index.html, so the pages browse from
+// file:// too; only search needs a web server (browsers do not fetch local
+// files from scripts).
+
+#ifndef STOWAGE_LIB_SITE_SITE_H_
+#define STOWAGE_LIB_SITE_SITE_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/site/templates.h"
+
+namespace stowage::site {
+
+struct TagInfo {
+  std::string tag;
+  std::string digest;
+  std::vector<std::string> platforms;  // "linux/amd64", ...; sorted
+  int64_t size = 0;                    // compressed bytes of its blobs
+  std::string created;                 // RFC 3339 from the image config, or ""
+};
+
+struct RepositoryInfo {
+  std::string name;            // e.g. "library/python", "team/tools/cli"
+  std::vector<TagInfo> tags;   // sorted by tag
+  std::string short_description;
+  std::string readme_html;     // rendered already (lib/markdown)
+  bool official = false;
+  bool automated = false;
+  bool is_signed = false;
+  int64_t stars = 0;
+};
+
+struct NamespaceInfo {
+  std::string title;
+  std::string description;
+};
+
+struct SiteInput {
+  std::string site_name = "stowage registry";
+  std::string registry_host;                     // HOST[:PORT] in pull commands
+  std::vector<RepositoryInfo> repositories;      // sorted by name, unique
+  std::map<std::string, NamespaceInfo> namespaces;  // by first path component
+};
+
+struct SiteFile {
+  std::string path;
+  std::string content;
+};
+
+// Renders the whole catalog, sorted by path. InvalidArgument when a
+// template does not render (naming it).
+absl::StatusOr<std::vector<SiteFile>> RenderSite(const SiteInput& input,
+                                                 const Templates& templates);
+
+// The search index alone (part of RenderSite's output).
+//
+// Each repository is found by the words of its name and short description
+// (lowercase runs of [a-z0-9]). Nodes are files n/<prefix>.json, a tree by
+// word prefix starting at one character:
+//   {"p":PREFIX,"split":1,"top":[REPO...]}    too many words start with
+//       PREFIX: "top" holds the best 25 of them for a query equal to PREFIX,
+//       and words longer than PREFIX are in the nodes PREFIX+<char>;
+//   {"p":PREFIX,"words":{WORD:[i,...]},"repos":[REPO...]}   a leaf: every
+//       word with this prefix, each with the indexes of its repositories.
+// REPO is [name, short description, stars, flags] (flags: 1 official,
+// 2 automated, 4 signed). A leaf is kept under about kLeafBytes, so a query
+// downloads the nodes on its longest word's path: a few small ones.
+// Ranking (by clients, and for "top"): exact name first (the query is the
+// name, its last component, or library/<query>), then official, stars,
+// name.
+inline constexpr size_t kLeafBytes = 48 * 1024;
+std::vector<SiteFile> SearchIndex(const std::vector<RepositoryInfo>& repositories);
+
+// The words a repository is found by (sorted, unique).
+std::vector<std::string> SearchWords(const RepositoryInfo& repository);
+
+}  // namespace stowage::site
+
+#endif  // STOWAGE_LIB_SITE_SITE_H_

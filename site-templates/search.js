@@ -1,0 +1,93 @@
+// Client-side search over the static index in _catalog/search/ (written by
+// stowage publish; the format is described in lib/site/search_index.h).
+// A query downloads only the few small index nodes on the path of its
+// longest word, never the whole catalog.
+(function () {
+  "use strict";
+  var MAX = 25;
+  var root = document.querySelector("link[rel=stylesheet]").getAttribute("href").replace(/_catalog\/stowage\.css$/, "");
+  var input = document.getElementById("q");
+  var results = document.getElementById("results");
+  var status = document.getElementById("status");
+  var cache = {};
+
+  function words(text) { return text.toLowerCase().split(/[^a-z0-9]+/).filter(function (w) { return w.length > 0; }); }
+
+  function node(prefix) {
+    if (!(prefix in cache)) {
+      cache[prefix] = fetch(root + "_catalog/search/n/" + prefix + ".json").then(function (r) {
+        return r.ok ? r.json() : null;
+      }).catch(function () { return null; });
+    }
+    return cache[prefix];
+  }
+
+  // The node that answers `word`: descend while the node is split and the
+  // word is longer than its prefix.
+  function lookup(word, prefix) {
+    return node(prefix).then(function (n) {
+      if (n && n.split && prefix.length < word.length) return lookup(word, word.slice(0, prefix.length + 1));
+      return n;
+    });
+  }
+
+  function candidates(n, word) {
+    if (!n) return [];
+    if (!n.words) return n.top;
+    var seen = {}, out = [];
+    Object.keys(n.words).forEach(function (t) {
+      if (t.lastIndexOf(word, 0) !== 0) return;
+      n.words[t].forEach(function (i) { if (!seen[i]) { seen[i] = true; out.push(n.repos[i]); } });
+    });
+    return out;
+  }
+
+  function rank(list, query) {
+    var q = query.toLowerCase();
+    function exact(r) { var name = r[0]; return name === q || name.split("/").pop() === q || name === "library/" + q; }
+    return list.slice().sort(function (a, b) {
+      return (exact(b) - exact(a)) || ((b[3] & 1) - (a[3] & 1)) || (b[2] - a[2]) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+    });
+  }
+
+  function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
+
+  function show(list, query) {
+    results.textContent = "";
+    list.slice(0, MAX).forEach(function (r) {
+      var li = el("li", "card"), h = el("h3"), a = el("a", null, r[0]);
+      a.href = root + "r/" + r[0] + "/index.html";
+      h.appendChild(a);
+      [[1, "official", "OFFICIAL"], [2, "automated", "AUTOMATED"], [4, "signed", "SIGNED"]].forEach(function (b) {
+        if (r[3] & b[0]) { h.appendChild(document.createTextNode(" ")); h.appendChild(el("span", "badge " + b[1], b[2])); }
+      });
+      li.appendChild(h);
+      li.appendChild(el("p", null, r[1]));
+      li.appendChild(el("p", "meta", "★ " + r[2]));
+      results.appendChild(li);
+    });
+    status.textContent = list.length === 0 ? "No repositories match \u201c" + query + "\u201d." :
+      (list.length > MAX ? "Showing the best " + MAX + " of " + list.length : list.length) + " repositor" + (list.length === 1 ? "y" : "ies") + " match \u201c" + query + "\u201d.";
+  }
+
+  var latest = 0;
+  function search() {
+    var query = input.value.trim(), ws = words(query), ticket = ++latest;
+    if (ws.length === 0) { results.textContent = ""; status.textContent = "Type to search."; return; }
+    var longest = ws.reduce(function (a, b) { return b.length > a.length ? b : a; });
+    var others = ws.filter(function (w) { return w !== longest; });
+    lookup(longest, longest[0]).then(function (n) {
+      if (ticket !== latest) return;
+      var list = candidates(n, longest).filter(function (r) {
+        var text = (r[0] + " " + r[1]).toLowerCase();
+        return others.every(function (w) { return text.indexOf(w) >= 0; });
+      });
+      show(rank(list, query), query);
+    });
+  }
+
+  input.addEventListener("input", search);
+  var initial = new URLSearchParams(window.location.search).get("q");
+  if (initial) { input.value = initial; }
+  search();
+})();
