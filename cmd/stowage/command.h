@@ -35,6 +35,7 @@ Command AddLsCommand(CLI::App& root);
 Command AddTagsCommand(CLI::App& root);
 Command AddInspectCommand(CLI::App& root);
 Command AddPublishCommand(CLI::App& root);
+Command AddRepoCommand(CLI::App& root);
 
 }  // namespace stowage
 

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
       "  stowage import oci:./layout:v1 team/app:v1\n"
       "  stowage ls; stowage tags team/app; stowage inspect team/app:v1\n"
       "  stowage export team/app:v1 oci-archive:/media/usb/app.tar\n"
+      "  stowage repo set library/python --short 'Python, official' --official\n"
       "  stowage validate ubuntu:22.04 myorg/app@sha256:<64 hex digits>\n"
       "  stowage validate --rules=oci --json - < references.txt\n"
       "\n"
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
       stowage::AddTagCommand(app),     stowage::AddUntagCommand(app),
       stowage::AddRmCommand(app),      stowage::AddGcCommand(app),
       stowage::AddPublishCommand(app),
+      stowage::AddRepoCommand(app),
       stowage::AddValidateCommand(app),
   };
 
