@@ -1,5 +1,5 @@
 // Client-side search over the static index in _catalog/search/ (written by
-// stowage publish; the format is described in lib/site/search_index.h).
+// stowage publish; the format is described in lib/site/site.h).
 // A query downloads only the few small index nodes on the path of its
 // longest word, never the whole catalog.
 (function () {

@@ -22,6 +22,8 @@ struct PublishFlags {
   std::string listen = "127.0.0.1:8080";
   std::string base_url;
   bool full = false;
+  bool no_catalog = false;
+  std::string templates;
   bool quiet = false;
 };
 
@@ -33,6 +35,8 @@ int RunPublish(const PublishFlags& flags) {
   options.listen = flags.listen;
   options.base_url = flags.base_url;
   options.full = flags.full;
+  options.catalog = !flags.no_catalog;
+  options.templates_dir = flags.templates;
   options.servers.clear();
   for (const std::string& name : flags.servers) {
     absl::StatusOr<publish::Server> s = publish::ParseServer(name);
@@ -108,13 +112,21 @@ Command AddPublishCommand(CLI::App& root) {
                 "Check and rewrite every file, and delete blobs no longer "
                 "published (by default, repositories whose tags have not "
                 "changed since the last publish into OUTDIR are skipped)");
+  app->add_flag("--no-catalog", flags->no_catalog,
+                "Publish the pull API only, without the HTML catalog (home, "
+                "namespace and repository pages, search)");
+  app->add_option("--templates", flags->templates,
+                  "A folder of catalog templates to use instead of the built-in "
+                  "ones, file by file (names as in site-templates/: "
+                  "header.mustache, repository.mustache, stowage.css, ...)");
   app->add_flag("-q,--quiet", flags->quiet, "Print nothing but warnings and errors");
   AddStoreOption(app, &flags->store);
   app->footer(
-      "OUTDIR/www is the served root (www/v2/... is the pull API as files); "
-      "OUTDIR/nginx, apache, caddy and s3 hold the configuration, OUTDIR "
-      "itself is an OCI layout of the published images. Each blob is stored "
-      "once; the tree's files are hard links to it.\n\n"
+      "OUTDIR/www is the served root: www/v2/... is the pull API, "
+      "www/index.html the catalog (descriptions, badges and stars from "
+      "'stowage repo'). OUTDIR/nginx, apache, caddy and s3 hold the "
+      "configuration; OUTDIR itself is an OCI layout of the published "
+      "images, each blob stored once.\n\n"
       "Examples:\n"
       "  stowage publish /srv/registry --server nginx,caddy\n"
       "  nginx -p /srv/registry/nginx -c /srv/registry/nginx/nginx.conf\n"

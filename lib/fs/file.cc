@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -377,6 +378,48 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data) {
   absl::Status s = tmp->Write(data);
   if (!s.ok()) return s;
   return tmp->Commit(path);
+}
+
+absl::StatusOr<MappedFile> MappedFile::Map(const Fd& fd,
+                                           const std::string& path) {
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0) return ErrnoStatus(path, errno);
+  if (!S_ISREG(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": not a regular file; cannot map it"));
+  }
+  // mmap refuses a length of 0.
+  if (st.st_size == 0) return MappedFile();
+  size_t size = static_cast<size_t>(st.st_size);
+  void* addr = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+                    fd.get(), 0);
+  if (addr == MAP_FAILED) return ErrnoStatus(path, errno);
+  return MappedFile(addr, size);
+}
+
+MappedFile::~MappedFile() { Unmap(); }
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : addr_(other.addr_), size_(other.size_) {
+  other.addr_ = nullptr;
+  other.size_ = 0;
+}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    Unmap();
+    addr_ = other.addr_;
+    size_ = other.size_;
+    other.addr_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+void MappedFile::Unmap() {
+  if (addr_ != nullptr) munmap(addr_, size_);
+  addr_ = nullptr;
+  size_ = 0;
 }
 
 absl::StatusOr<FileLock> FileLock::Acquire(const std::string& path,

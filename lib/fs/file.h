@@ -13,6 +13,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -165,6 +166,48 @@ class TempFile {
 
 // Writes `data` to `path` atomically (TempFile, then rename).
 absl::Status WriteFileAtomic(const std::string& path, absl::string_view data);
+
+// A whole file mapped read-only into memory: its bytes without a copy.
+// Move-only; unmaps on destruction. Thread-safe to read from.
+//
+// The mapping shows the file as it was opened, byte for byte, only as long
+// as no one changes that file in place: a file replaced by rename (as
+// TempFile and WriteFileAtomic replace files) is safe, but one truncated
+// while mapped makes a read of the lost bytes crash the process (SIGBUS),
+// and one written in place may show the new bytes.
+class MappedFile {
+ public:
+  // Maps the whole of the open file `fd` (mmap(2) with MAP_PRIVATE |
+  // MAP_POPULATE: every page is read in now, not faulted in one by one);
+  // `path` names it in errors. An empty file maps to empty data. `fd` may be
+  // closed afterwards; the mapping stays. FailedPrecondition when `fd` is not
+  // a regular file (a pipe or a device cannot be mapped whole); errno
+  // statuses (ErrnoStatus) when fstat or mmap fails.
+  static absl::StatusOr<MappedFile> Map(const Fd& fd, const std::string& path);
+
+  // Empty data.
+  MappedFile() = default;
+  ~MappedFile();
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  // The file's bytes; valid until this MappedFile is destroyed or assigned
+  // to. Moving a MappedFile keeps them where they are: views stay valid and
+  // follow the mapping to its new owner.
+  absl::string_view data() const {
+    return absl::string_view(static_cast<const char*>(addr_), size_);
+  }
+  size_t size() const { return size_; }
+
+ private:
+  MappedFile(void* addr, size_t size) : addr_(addr), size_(size) {}
+  void Unmap();
+
+  void* addr_ = nullptr;  // nullptr when nothing is mapped (empty data)
+  size_t size_ = 0;
+};
 
 // An advisory lock (flock) on a file, held until destruction.
 class FileLock {

@@ -128,6 +128,60 @@ TEST(FileTest, ReadAllAndLinkFd) {
   EXPECT_EQ(*ReadAll(*null, "/dev/null"), "");
 }
 
+TEST(FileTest, MappedFile) {
+  std::string dir = NewDir();
+  std::string path = JoinPath(dir, "big");
+  std::string big(300001, 'x');  // not a whole number of pages
+  big[123456] = 'y';
+  ASSERT_TRUE(WriteFileAtomic(path, big).ok());
+  absl::StatusOr<MappedFile> mapped;
+  {
+    absl::StatusOr<Fd> fd = OpenForRead(path);
+    ASSERT_TRUE(fd.ok());
+    mapped = MappedFile::Map(*fd, path);
+  }  // the descriptor is closed; the mapping stays
+  ASSERT_TRUE(mapped.ok()) << mapped.status();
+  EXPECT_EQ(mapped->data(), big);
+  EXPECT_EQ(mapped->size(), big.size());
+  // Replaced by rename: the mapping keeps the bytes it had.
+  ASSERT_TRUE(WriteFileAtomic(path, "new").ok());
+  EXPECT_EQ(mapped->data(), big);
+  // Moving keeps the bytes where they are.
+  const char* bytes = mapped->data().data();
+  MappedFile moved = std::move(*mapped);
+  EXPECT_EQ(moved.data().data(), bytes);
+  EXPECT_EQ(moved.data(), big);
+  EXPECT_TRUE(mapped->data().empty());
+  MappedFile assigned;
+  assigned = std::move(moved);
+  EXPECT_EQ(assigned.data().data(), bytes);
+  EXPECT_TRUE(moved.data().empty());
+  EXPECT_TRUE(MappedFile().data().empty());
+
+  // An empty file maps to empty data.
+  std::string empty = JoinPath(dir, "empty");
+  ASSERT_TRUE(WriteFileAtomic(empty, "").ok());
+  absl::StatusOr<Fd> empty_fd = OpenForRead(empty);
+  ASSERT_TRUE(empty_fd.ok());
+  absl::StatusOr<MappedFile> none = MappedFile::Map(*empty_fd, empty);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(none->data(), "");
+
+  // Only a regular file can be mapped whole.
+  for (const std::string& other : {std::string("/dev/null"), dir}) {
+    absl::StatusOr<Fd> fd = OpenForRead(other);
+    ASSERT_TRUE(fd.ok()) << other;
+    absl::StatusOr<MappedFile> m = MappedFile::Map(*fd, other);
+    EXPECT_EQ(m.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(std::string(m.status().message()),
+                HasSubstr(other + ": not a regular file"));
+  }
+  // A closed descriptor: errno's status, naming the path.
+  absl::StatusOr<MappedFile> closed = MappedFile::Map(Fd(), path);
+  EXPECT_EQ(closed.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(closed.status().message()), HasSubstr(path + ": "));
+}
+
 TEST(FileTest, PathHelpers) {
   EXPECT_EQ(Dirname("a/b/c"), "a/b");
   EXPECT_EQ(Dirname("a/b/"), "a");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -30,9 +31,16 @@ struct PathNode {
   std::vector<size_t> paths;  // indices of the paths that end here
 };
 
+using Visitor = absl::FunctionRef<void(const ScannedElementView&)>;
+
 // A RapidJSON SAX handler. It keeps no tree, only a stack of open
-// containers; a requested value is copied once, into its ScannedElement.
-// `Stream` is the reader's input stream, whose position gives the spans.
+// containers, and the requested values of the element being read: as spans
+// of the text when they are there verbatim, else decoded into a buffer that
+// every element reuses. `Stream` is the reader's input stream over `text`,
+// whose position gives the spans; its position must be exact inside the
+// String and RawNumber events, which holds for a stream RapidJSON does not
+// copy (StreamTraits::copyOptimization 0, as rapidjson::MemoryStream).
+// `visit` (null: only validate) sees each element at its '}'.
 //
 // Errors: a handler failure (depth, duplicate key, surrogate) stops the
 // reader, like JsonValue::Parse's. A structural problem (the wrong type
@@ -43,9 +51,16 @@ template <typename Stream>
 class Scanner
     : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Scanner<Stream>> {
  public:
-  Scanner(Stream& stream, absl::string_view array_key,
-          const std::vector<std::vector<std::string>>& paths)
-      : stream_(stream), array_key_(array_key), paths_(paths) {
+  Scanner(absl::string_view text, Stream& stream, absl::string_view array_key,
+          const std::vector<std::vector<std::string>>& paths,
+          const Visitor* visit)
+      : text_(text),
+        stream_(stream),
+        array_key_(array_key),
+        paths_(paths),
+        visit_(visit),
+        slots_(paths.size()),
+        fields_(paths.size()) {
     nodes_.emplace_back();
     for (size_t i = 0; i < paths.size(); ++i) {
       int node = 0;
@@ -63,6 +78,7 @@ class Scanner
     frames_.reserve(16);
     key_spans_.reserve(64);
     key_bytes_.reserve(1024);
+    scratch_.reserve(256);
   }
 
   // Events that kParseNumbersAsStringsFlag never produces (Int, Double, ...)
@@ -90,7 +106,6 @@ class Scanner
   const std::string& duplicate_key() const { return duplicate_key_; }
   // The first structural error, or OK.
   const absl::Status& status() const { return status_; }
-  std::vector<ScannedElement> TakeElements() { return std::move(elements_); }
 
  private:
   enum Kind { kNull, kBool, kNumber, kString, kObject, kArray };
@@ -109,6 +124,15 @@ class Scanner
 
   struct KeySpan {
     size_t offset;  // in key_bytes_
+    size_t size;
+  };
+
+  // A requested value of the current element: text_ or scratch_ (which
+  // may still grow, so no pointer yet) from `offset`, `size` bytes.
+  struct Slot {
+    ScannedField::Kind kind;
+    bool in_scratch;
+    size_t offset;
     size_t size;
   };
 
@@ -204,14 +228,36 @@ class Scanner
   bool Scalar(Kind kind, const char* str, size_t len) {
     int node = BeginValue(kind);
     pending_target_ = false;
-    if (node < 0 || !status_.ok()) return true;
-    ScannedElement& e = elements_.back();
-    for (size_t i : nodes_[node].paths) {
-      e.fields[i].assign(str, len);
-      e.present[i] = true;
-      e.is_number[i] = kind == kNumber;
-    }
+    if (node < 0 || !status_.ok() || visit_ == nullptr) return true;
+    Slot slot = SlotOf(kind, str, len);
+    for (size_t i : nodes_[node].paths) slots_[i] = slot;
     return true;
+  }
+
+  // Where the value `str` (the reader's decoded copy) just read stands.
+  Slot SlotOf(Kind kind, const char* str, size_t len) {
+    ScannedField::Kind field_kind = kind == kNumber
+                                        ? ScannedField::Kind::kNumber
+                                        : ScannedField::Kind::kString;
+    // The stream is just past the number, or past the string's closing
+    // quote. A string is there verbatim when the `len` bytes before that
+    // quote hold no backslash and follow a quote: that quote is then the
+    // opening one (were it an escaped one, the decoded string would be
+    // longer than `len`). The comparison makes sure of it.
+    size_t end = stream_.Tell();
+    if (kind == kString) --end;
+    if (len < end) {
+      size_t begin = end - len;
+      const char* raw = text_.data() + begin;
+      if ((kind == kNumber ||
+           (raw[-1] == '"' && std::memchr(raw, '\\', len) == nullptr)) &&
+          std::memcmp(raw, str, len) == 0) {
+        return Slot{field_kind, false, begin, len};
+      }
+    }
+    size_t offset = scratch_.size();
+    scratch_.append(str, len);
+    return Slot{field_kind, true, offset, len};
   }
 
   bool Open(Kind kind) {
@@ -228,7 +274,10 @@ class Scanner
       if (kind == kObject) {
         role = Role::kElement;
         node = 0;
-        if (status_.ok()) StartElement();
+        // The reader has just taken the '{'.
+        element_begin_ = stream_.Tell() - 1;
+        for (Slot& slot : slots_) slot.kind = ScannedField::Kind::kAbsent;
+        scratch_.clear();
       }
     }
     pending_target_ = false;
@@ -242,18 +291,33 @@ class Scanner
     return true;
   }
 
-  void StartElement() {
-    ScannedElement& e = elements_.emplace_back();
-    e.begin = stream_.Tell() - 1;  // the reader has just taken the '{'
-    e.fields.resize(paths_.size());
-    e.present.resize(paths_.size());
-    e.is_number.resize(paths_.size());
+  // The element whose '}' was just read, to the visitor.
+  void Visit() {
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      const Slot& slot = slots_[i];
+      ScannedField& field = fields_[i];
+      field.kind = slot.kind;
+      field.in_text = !slot.in_scratch;
+      if (slot.kind == ScannedField::Kind::kAbsent) {
+        field.value = absl::string_view();
+        field.in_text = false;
+      } else {
+        const char* base = slot.in_scratch ? scratch_.data() : text_.data();
+        field.value = absl::string_view(base + slot.offset, slot.size);
+      }
+    }
+    ScannedElementView view;
+    view.index = element_count_ - 1;
+    view.begin = element_begin_;
+    view.end = stream_.Tell();  // just past the '}'
+    view.fields = fields_;
+    (*visit_)(view);
   }
 
   bool Close() {
     Frame& top = frames_.back();
-    if (top.role == Role::kElement && status_.ok()) {
-      elements_.back().end = stream_.Tell();  // just past the '}'
+    if (top.role == Role::kElement && status_.ok() && visit_ != nullptr) {
+      Visit();
     }
     key_spans_.resize(top.keys_begin);
     key_bytes_.resize(top.bytes_begin);
@@ -264,9 +328,11 @@ class Scanner
   // Records `key` in the innermost object; false if it is already there.
   bool AddKey(Frame& frame, absl::string_view key);
 
+  const absl::string_view text_;
   Stream& stream_;
   const absl::string_view array_key_;
   const std::vector<std::vector<std::string>>& paths_;
+  const Visitor* const visit_;
   std::vector<PathNode> nodes_;
 
   std::vector<Frame> frames_;
@@ -278,7 +344,13 @@ class Scanner
   int pending_node_ = -1;        // the trie node the last key matched
   bool pending_target_ = false;  // the last key was the root's array_key_
   size_t element_count_ = 0;     // values seen in the target array
-  std::vector<ScannedElement> elements_;
+
+  // The current element: where it began, its requested values (one slot
+  // per path), the decoded ones that are not verbatim in the text.
+  size_t element_begin_ = 0;
+  std::vector<Slot> slots_;
+  std::string scratch_;
+  std::vector<ScannedField> fields_;  // what Visit() passes on
 
   HandlerFailure failure_ = HandlerFailure::kNone;
   std::string duplicate_key_;
@@ -332,13 +404,18 @@ bool Scanner<Stream>::Key(const char* str, rapidjson::SizeType len,
   return true;
 }
 
-// One pass of `Stream` over `text` with reader flags `kFlags`.
-template <unsigned kFlags, typename Stream>
-absl::StatusOr<std::vector<ScannedElement>> Scan(
-    absl::string_view text, Stream& stream, absl::string_view array_key,
-    const std::vector<std::vector<std::string>>& paths) {
+// One pass over `text` with reader flags `kFlags`; `visit` may be null.
+template <unsigned kFlags>
+absl::Status Scan(absl::string_view text, absl::string_view array_key,
+                  const std::vector<std::vector<std::string>>& paths,
+                  const Visitor* visit) {
+  // Not the in-situ reader, though it decodes strings faster: it needs a
+  // writable copy of the text, and that copy of a large document costs
+  // more than the decoding saves where fresh memory is slow to touch.
+  rapidjson::MemoryStream stream(text.data(), text.size());
   rapidjson::Reader reader;
-  Scanner<Stream> scanner(stream, array_key, paths);
+  Scanner<rapidjson::MemoryStream> scanner(text, stream, array_key, paths,
+                                           visit);
   rapidjson::ParseResult result = reader.Parse<kFlags>(stream, scanner);
   if (result.IsError()) {
     return json_internal::ReaderError(text, result, scanner.failure(),
@@ -346,39 +423,51 @@ absl::StatusOr<std::vector<ScannedElement>> Scan(
   }
   absl::Status trailing = json_internal::CheckTrailing(text, stream.Tell());
   if (!trailing.ok()) return trailing;
-  if (!scanner.status().ok()) return scanner.status();
-  return scanner.TakeElements();
+  return scanner.status();
 }
 
 }  // namespace
 
-absl::StatusOr<std::vector<ScannedElement>> ScanArrayElements(
+absl::Status VisitArrayElements(
     absl::string_view text, absl::string_view array_key,
-    const std::vector<std::vector<std::string>>& paths) {
+    const std::vector<std::vector<std::string>>& paths,
+    absl::FunctionRef<void(const ScannedElementView&)> visit) {
   for (const std::vector<std::string>& path : paths) {
     if (path.empty()) return absl::InvalidArgumentError("empty path");
   }
   if (json_internal::IsAscii(text)) {
-    // The fast way, about a third faster on an index.json: the reader
-    // decodes strings in place in a copy of the text instead of pushing
-    // every byte onto its stack, and skips the UTF-8 check, which cannot
-    // fail on ASCII. Neither changes what it accepts. The NUL padding ends
-    // the copy as MemoryStream ends `text`, and leaves room for reads past
-    // the end that a MemoryStream would not make (it stops at its end).
-    std::string copy;
-    copy.reserve(text.size() + 4);
-    copy.append(text.data(), text.size());
-    copy.append(4, '\0');
-    rapidjson::InsituStringStream in_place(copy.data());
-    absl::StatusOr<std::vector<ScannedElement>> scan =
-        Scan<json_internal::kAsciiReaderFlags | rapidjson::kParseInsituFlag>(
-            text, in_place, array_key, paths);
-    // An error is worded by the same reader as JsonValue::Parse's, below,
-    // so that its offset is exactly the one JsonValue::Parse reports.
-    if (scan.ok()) return scan;
+    // Without the UTF-8 check, which cannot fail on ASCII: the reader
+    // accepts and rejects the same, only faster.
+    absl::Status status =
+        Scan<json_internal::kAsciiReaderFlags>(text, array_key, paths, &visit);
+    if (status.ok()) return status;
+    // An error is worded by the very reader JsonValue::Parse uses, so that
+    // its offset is certainly the one JsonValue::Parse reports.
+    return Scan<json_internal::kReaderFlags>(text, array_key, paths, nullptr);
   }
-  rapidjson::MemoryStream stream(text.data(), text.size());
-  return Scan<json_internal::kReaderFlags>(text, stream, array_key, paths);
+  return Scan<json_internal::kReaderFlags>(text, array_key, paths, &visit);
+}
+
+absl::StatusOr<std::vector<ScannedElement>> ScanArrayElements(
+    absl::string_view text, absl::string_view array_key,
+    const std::vector<std::vector<std::string>>& paths) {
+  std::vector<ScannedElement> elements;
+  absl::Status status = VisitArrayElements(
+      text, array_key, paths, [&](const ScannedElementView& view) {
+        ScannedElement& e = elements.emplace_back();
+        e.begin = view.begin;
+        e.end = view.end;
+        e.fields.reserve(view.fields.size());
+        e.present.reserve(view.fields.size());
+        e.is_number.reserve(view.fields.size());
+        for (const ScannedField& f : view.fields) {
+          e.fields.emplace_back(f.value);
+          e.present.push_back(f.kind != ScannedField::Kind::kAbsent);
+          e.is_number.push_back(f.kind == ScannedField::Kind::kNumber);
+        }
+      });
+  if (!status.ok()) return status;
+  return elements;
 }
 
 }  // namespace stowage

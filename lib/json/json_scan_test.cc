@@ -177,19 +177,28 @@ TEST(ScanArrayElementsTest, NumbersKeepTheirTextAndStringsAreDecoded) {
     std::string value;
     std::string field;
     bool is_number;
+    bool in_text;  // VisitArrayElements gives a view into the text
   };
   const Case kCases[] = {
-      {"0", "0", true},
-      {"-12", "-12", true},
-      {"1.50E+2", "1.50E+2", true},
+      {"0", "0", true, true},
+      {"-12", "-12", true, true},
+      {"1.50E+2", "1.50E+2", true, true},
       {"123456789012345678901234567890", "123456789012345678901234567890",
-       true},
-      {R"("12")", "12", false},
-      {R"("")", "", false},
-      {R"("\u00e9")", "\xc3\xa9", false},
-      {R"("a\/b")", "a/b", false},
-      {R"("\ud83d\ude00\t\"")", "\xf0\x9f\x98\x80\t\"", false},
-      {R"("nul\u0000byte")", std::string("nul\0byte", 8), false},
+       true, true},
+      {R"("12")", "12", false, true},
+      {R"("")", "", false, true},
+      {"\"caf\xc3\xa9\"", "caf\xc3\xa9", false, true},
+      {R"("\u00e9")", "\xc3\xa9", false, false},
+      {R"("a\/b")", "a/b", false, false},
+      {R"("\ud83d\ude00\t\"")", "\xf0\x9f\x98\x80\t\"", false, false},
+      {R"("nul\u0000byte")", std::string("nul\0byte", 8), false, false},
+      // Escapes that leave a quote, or the decoded value, just before the
+      // closing quote: still decoded, not taken from the text.
+      {R"("\"\"x")", "\"\"x", false, false},
+      {R"("\"x")", "\"x", false, false},
+      {R"("x\"")", "x\"", false, false},
+      {R"("a\\")", "a\\", false, false},
+      {R"("\\\"ab")", "\\\"ab", false, false},
   };
   for (const Case& c : kCases) {
     std::string input = absl::StrCat(R"({"manifests":[{"v":)", c.value, "}]}");
@@ -200,7 +209,75 @@ TEST(ScanArrayElementsTest, NumbersKeepTheirTextAndStringsAreDecoded) {
     EXPECT_TRUE((*scan)[0].present[0]);
     EXPECT_EQ((*scan)[0].fields[0], c.field) << input;
     EXPECT_EQ((*scan)[0].is_number[0], c.is_number) << input;
+
+    int visits = 0;
+    absl::Status visited = VisitArrayElements(
+        input, "manifests", paths, [&](const ScannedElementView& e) {
+          ++visits;
+          ASSERT_EQ(e.fields.size(), 1u);
+          const ScannedField& f = e.fields[0];
+          EXPECT_EQ(f.kind, c.is_number ? ScannedField::Kind::kNumber
+                                        : ScannedField::Kind::kString);
+          EXPECT_EQ(f.value, c.field) << input;
+          EXPECT_EQ(f.in_text, c.in_text) << input;
+          bool inside = f.value.data() >= input.data() &&
+                        f.value.data() + f.value.size() <=
+                            input.data() + input.size();
+          EXPECT_EQ(inside, c.in_text) << input;
+        });
+    ASSERT_TRUE(visited.ok()) << visited;
+    EXPECT_EQ(visits, 1);
   }
+}
+
+TEST(VisitArrayElementsTest, SeesWhatScanArrayElementsReturns) {
+  absl::string_view text(kIndex);
+  std::vector<ScannedElementView> views;
+  std::vector<std::vector<std::string>> values;
+  absl::Status status = VisitArrayElements(
+      text, "manifests", IndexPaths(), [&](const ScannedElementView& e) {
+        views.push_back(e);
+        std::vector<std::string>& v = values.emplace_back();
+        for (const ScannedField& f : e.fields) {
+          v.emplace_back(f.value);
+          if (f.in_text) {
+            // A view into the text itself, which outlives the call.
+            EXPECT_GE(f.value.data(), text.data());
+            EXPECT_LE(f.value.data() + f.value.size(),
+                      text.data() + text.size());
+          }
+        }
+      });
+  ASSERT_TRUE(status.ok()) << status;
+  absl::StatusOr<std::vector<ScannedElement>> scan =
+      ScanArrayElements(text, "manifests", IndexPaths());
+  ASSERT_TRUE(scan.ok());
+  ASSERT_EQ(views.size(), scan->size());
+  for (size_t i = 0; i < views.size(); ++i) {
+    EXPECT_EQ(views[i].index, i);
+    EXPECT_EQ(views[i].begin, (*scan)[i].begin);
+    EXPECT_EQ(views[i].end, (*scan)[i].end);
+    EXPECT_EQ(values[i], (*scan)[i].fields);
+  }
+  // The escaped ref name was decoded into the scanner's buffer; the rest
+  // are in the text.
+  EXPECT_EQ(values[0][3], "caf\xc3\xa9/x:1");
+
+  // Errors are ScanArrayElements' errors; the visitor is not called after
+  // a structural error, and may have been called before a syntax error.
+  int visits = 0;
+  auto count = [&](const ScannedElementView&) { ++visits; };
+  EXPECT_EQ(VisitArrayElements(R"({"manifests":[{},1,{}]})", "manifests", {},
+                               count),
+            absl::InvalidArgumentError("manifests[1] is not an object"));
+  EXPECT_EQ(visits, 1);
+  visits = 0;
+  absl::Status syntax =
+      VisitArrayElements(R"({"manifests":[{},{}],})", "manifests", {}, count);
+  EXPECT_EQ(syntax, JsonValue::Parse(R"({"manifests":[{},{}],})").status());
+  EXPECT_EQ(visits, 2);
+  EXPECT_EQ(VisitArrayElements("{}", "manifests", {{}}, count),
+            absl::InvalidArgumentError("empty path"));
 }
 
 struct RejectCase {
@@ -429,6 +506,18 @@ TEST(ScanArrayElementsTest, AgreesWithTheDomOnRandomEdits) {
     absl::StatusOr<JsonValue> dom = JsonValue::Parse(text);
     absl::StatusOr<std::vector<ScannedElement>> scan =
         ScanArrayElements(text, "manifests", IndexPaths());
+    // Views into the text are exactly the decoded values.
+    absl::Status visited = VisitArrayElements(
+        text, "manifests", IndexPaths(), [&](const ScannedElementView& e) {
+          for (const ScannedField& f : e.fields) {
+            if (!f.in_text) continue;
+            ASSERT_GE(f.value.data(), text.data()) << text;
+            ASSERT_LE(f.value.data() + f.value.size(),
+                      text.data() + text.size())
+                << text;
+          }
+        });
+    EXPECT_EQ(visited, scan.status()) << text;
     if (!dom.ok()) {
       ASSERT_FALSE(scan.ok()) << text;
       ASSERT_EQ(scan.status(), dom.status()) << text;

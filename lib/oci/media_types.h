@@ -22,6 +22,8 @@ inline constexpr char kDockerSchema1Signed[] =
     "application/vnd.docker.distribution.manifest.v1+prettyjws";
 
 // The annotation that names an entry of a layout's index.json.
+inline constexpr char kOciConfig[] = "application/vnd.oci.image.config.v1+json";
+inline constexpr char kDockerConfig[] = "application/vnd.docker.container.image.v1+json";
 inline constexpr char kRefNameAnnotation[] = "org.opencontainers.image.ref.name";
 
 inline bool IsIndexMediaType(absl::string_view t) {

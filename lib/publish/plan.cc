@@ -141,8 +141,9 @@ absl::Status PlanRepository(const std::string& repo,
   std::map<std::string, std::vector<Referrer>> referrers;  // by subject
   for (const store::TagSummary* tag : tags) {
     tag_names.insert(tag->name.tag);
-    std::deque<Blob> queue = {Blob{tag->digest, tag->media_type, tag->size}};
-    add_manifest(tag->name.tag, tag->digest, tag->media_type);
+    std::deque<Blob> queue = {
+        Blob{std::string(tag->digest), std::string(tag->media_type), tag->size}};
+    add_manifest(tag->name.tag, std::string(tag->digest), std::string(tag->media_type));
     while (!queue.empty()) {
       Blob b = std::move(queue.front());
       queue.pop_front();

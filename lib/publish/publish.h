@@ -3,7 +3,9 @@
 // OUTDIR after a publish:
 //   oci-layout, index.json, blobs/sha256/   an OCI layout of exactly the
 //                                          published images: each blob once
-//   www/                                   the served root: www/v2/... (see
+//   www/                                   the served root: index.html, r/,
+//                                          u/, _catalog/ (the catalog, see
+//                                          lib/site/site.h), www/v2/... (see
 //                                          plan.h), every manifest there a
 //                                          hard link into blobs/, and
 //                                          www/_blobs a symbolic link to
@@ -46,6 +48,10 @@ struct PublishOptions {
   // skipped whole (with nginx and Apache; Caddy and S3 configurations name
   // every file, so they always get a full publish).
   bool full = false;
+  // The HTML catalog (lib/site) beside the pull API, from the store's
+  // repository metadata; `templates_dir` replaces the embedded templates.
+  bool catalog = true;
+  std::string templates_dir;
   Progress* progress = nullptr;
 };
 

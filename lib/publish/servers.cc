@@ -124,6 +124,12 @@ std::vector<GeneratedFile> Nginx(const SitePlan& plan, const ServerOptions& o) {
       "location ~ \"^/v2/.+/referrers/sha256:[a-f0-9]{64}$\" {\n", api, "    root ", www,
       ";\n    types { }\n    default_type ", oci::kOciIndex, ";\n",
       "    try_files $uri @stowage_no_referrers;\n}\n\n",
+      // The catalog (index.html, r/, u/, _catalog/) and nothing else.
+      "location / {\n    root ", www, ";\n",
+      "    types {\n        text/html html;\n        text/css css;\n",
+      "        application/javascript js;\n        application/json json;\n    }\n",
+      "    default_type application/octet-stream;\n    index index.html;\n}\n\n",
+      "location ~ /\\.ht {\n    return 404;\n}\n\n",
       "location /v2/ {\n", api, "    default_type application/json;\n",
       "    return 404 ", NginxQuote(ErrorJson("NAME_UNKNOWN", "repository name not known to registry")),
       ";\n}\n\n",
@@ -202,6 +208,7 @@ std::vector<GeneratedFile> Apache(const SitePlan& plan, const ServerOptions& o) 
                      "# ", kHeader, "\n",
                      "# _blobs/ (a link to OUTDIR/blobs/sha256) is where v2/.htaccess\n"
                      "# sends blob requests; it has no address of its own.\n",
+                     "DirectoryIndex index.html\n",
                      "RewriteEngine On\n",
                      "RewriteCond %{ENV:REDIRECT_STATUS} ^$\n",
                      "RewriteRule ^_blobs/ - [R=404,L]\n",
@@ -340,6 +347,13 @@ std::vector<GeneratedFile> S3(const SitePlan& plan, const ServerOptions& o) {
   for (const SiteFile& f : plan.files) {
     if (f.path == "v2/_ping.json") continue;
     by_type[f.content_type].push_back(f.path);
+  }
+  for (const std::string& path : o.catalog_files) {
+    const char* type = absl::EndsWith(path, ".html")  ? "text/html; charset=utf-8"
+                       : absl::EndsWith(path, ".css") ? "text/css; charset=utf-8"
+                       : absl::EndsWith(path, ".js")  ? "application/javascript; charset=utf-8"
+                                                      : "application/json";
+    by_type[type].push_back(path);
   }
   std::string script = absl::StrCat(
       "#!/bin/sh\n# ", kHeader, "\n",

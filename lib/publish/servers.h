@@ -25,6 +25,9 @@ struct ServerOptions {
   std::string out_root;
   // ADDRESS:PORT the standalone configurations listen on.
   std::string listen = "127.0.0.1:8080";
+  // The catalog's files (relative to the served root), for configurations
+  // that name every file (S3).
+  std::vector<std::string> catalog_files;
 };
 
 // A generated file, relative to OUTDIR (configuration) or to the served

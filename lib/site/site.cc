@@ -46,7 +46,7 @@ std::string HumanSize(int64_t bytes) {
 
 int64_t TagCount(const std::vector<RepositoryInfo>& repos) {
   int64_t n = 0;
-  for (const RepositoryInfo& r : repos) n += r.tags.size();
+  for (const RepositoryInfo& r : repos) n += r.tag_count;
   return n;
 }
 
@@ -69,8 +69,8 @@ data Card(const RepositoryInfo& r) {
   d.set("name", r.name);
   d.set("short", r.short_description);
   d.set("stars", std::to_string(r.stars));
-  d.set("tag_count", std::to_string(r.tags.size()));
-  d.set("one_tag", r.tags.size() == 1);
+  d.set("tag_count", std::to_string(r.tag_count));
+  d.set("one_tag", r.tag_count == 1);
   d.set("official", r.official);
   d.set("automated", r.automated);
   d.set("signed", r.is_signed);
@@ -89,7 +89,9 @@ class Renderer {
     page.set("site_name", input_.site_name);
     page.set("registry_host", input_.registry_host);
     page.set("repository_count", std::to_string(input_.repositories.size()));
+    page.set("one_repository", input_.repositories.size() == 1);
     page.set("tag_count_total", std::to_string(TagCount(input_.repositories)));
+    page.set("one_tag_total", TagCount(input_.repositories) == 1);
     for (const char* partial : {"header", "footer", "card"}) {
       const std::string& text = templates_.Get(absl::StrCat(partial, ".mustache"));
       page.set(partial, kainjow::mustache::partial([&text] { return text; }));
@@ -216,6 +218,15 @@ std::vector<SiteFile> SearchIndex(const std::vector<RepositoryInfo>& repositorie
       b.words[w].push_back(static_cast<int>(i));
     }
   }
+  // A leaf for every first character that no word has, so that a client
+  // finds "nothing" without a 404.
+  for (char c : std::string("0123456789abcdefghijklmnopqrstuvwxyz")) {
+    if (b.words.lower_bound(std::string(1, c)) == b.words.end() ||
+        b.words.lower_bound(std::string(1, c))->first[0] != c) {
+      b.out.push_back({absl::StrCat("_catalog/search/n/", std::string(1, c), ".json"),
+                       absl::StrCat("{\"p\":\"", std::string(1, c), "\",\"words\":{},\"repos\":[]}")});
+    }
+  }
   auto it = b.words.begin();
   while (it != b.words.end()) {
     std::string first = it->first.substr(0, 1);
@@ -230,7 +241,8 @@ std::vector<SiteFile> SearchIndex(const std::vector<RepositoryInfo>& repositorie
 }
 
 absl::StatusOr<std::vector<SiteFile>> RenderSite(const SiteInput& input,
-                                                 const Templates& templates) {
+                                                 const Templates& templates,
+                                                 const RenderOptions& options) {
   std::vector<SiteFile> out;
   Renderer renderer(input, templates);
 
@@ -269,6 +281,7 @@ absl::StatusOr<std::vector<SiteFile>> RenderSite(const SiteInput& input,
       ns.set("display", meta != input.namespaces.end() && !meta->second.title.empty()
                             ? meta->second.title : name);
       ns.set("repository_count", std::to_string(repos.size()));
+      ns.set("one_repository", repos.size() == 1);
       namespaces.push_back(ns);
     }
     page.set("namespaces", namespaces);
@@ -281,6 +294,7 @@ absl::StatusOr<std::vector<SiteFile>> RenderSite(const SiteInput& input,
   }
   // Namespaces: their repositories, best first.
   for (auto& [name, repos] : by_namespace) {
+    if (options.namespaces != nullptr && options.namespaces->count(name) == 0) continue;
     std::sort(repos.begin(), repos.end(), Better);
     data page;
     auto meta = input.namespaces.find(name);
@@ -300,6 +314,7 @@ absl::StatusOr<std::vector<SiteFile>> RenderSite(const SiteInput& input,
   }
   // Repositories.
   for (const RepositoryInfo& r : input.repositories) {
+    if (options.repositories != nullptr && options.repositories->count(r.name) == 0) continue;
     data page = Card(r);
     page.set("title", r.name);
     page.set("namespace", Namespace(r.name));
@@ -337,7 +352,9 @@ absl::StatusOr<std::vector<SiteFile>> RenderSite(const SiteInput& input,
   for (const char* asset : {"stowage.css", "search.js"}) {
     out.push_back({absl::StrCat("_catalog/", asset), templates.Get(asset)});
   }
-  for (SiteFile& f : SearchIndex(input.repositories)) out.push_back(std::move(f));
+  if (options.search_index) {
+    for (SiteFile& f : SearchIndex(input.repositories)) out.push_back(std::move(f));
+  }
   std::sort(out.begin(), out.end(),
             [](const SiteFile& a, const SiteFile& b) { return a.path < b.path; });
   return out;

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,8 @@ struct TagInfo {
 
 struct RepositoryInfo {
   std::string name;            // e.g. "library/python", "team/tools/cli"
-  std::vector<TagInfo> tags;   // sorted by tag
+  std::vector<TagInfo> tags;   // sorted by tag; needed only for its page
+  int64_t tag_count = 0;       // tags.size() when `tags` is filled
   std::string short_description;
   std::string readme_html;     // rendered already (lib/markdown)
   bool official = false;
@@ -62,10 +64,20 @@ struct SiteFile {
   std::string content;
 };
 
-// Renders the whole catalog, sorted by path. InvalidArgument when a
+// Which files to render: an incremental publish renders only the pages of
+// what changed. Null sets mean all.
+struct RenderOptions {
+  const std::set<std::string>* repositories = nullptr;  // repository pages
+  const std::set<std::string>* namespaces = nullptr;    // namespace pages
+  bool search_index = true;
+};
+
+// Renders the catalog (all of it by default), sorted by path. The home and
+// search pages and the assets are always rendered. InvalidArgument when a
 // template does not render (naming it).
 absl::StatusOr<std::vector<SiteFile>> RenderSite(const SiteInput& input,
-                                                 const Templates& templates);
+                                                 const Templates& templates,
+                                                 const RenderOptions& options = {});
 
 // The search index alone (part of RenderSite's output).
 //

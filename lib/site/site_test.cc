@@ -2,7 +2,9 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -27,11 +29,13 @@ SiteInput Small() {
   python.stars = 120;
   python.tags = {{"3.12", "sha256:" + std::string(64, 'a'), {"linux/amd64", "linux/arm64"},
                   52000000, "2024-05-01T12:30:00Z"}};
+  python.tag_count = 1;
   RepositoryInfo tools;
   tools.name = "team/sub/tools";
   tools.short_description = "Team tools";
   tools.stars = 3;
   tools.tags = {{"a", "sha256:" + std::string(64, 'b'), {"linux/amd64"}, 1000, ""}};
+  tools.tag_count = 1;
   in.repositories = {python, tools};
   in.namespaces["team"] = {"Team Platform", "What the team ships"};
   return in;
@@ -81,7 +85,50 @@ TEST(SiteTest, PagesOfASmallCatalog) {
   }
 }
 
+// The pages of Small() against testdata/golden/catalog/. After an intended
+// change, regenerate with
+//   STOWAGE_UPDATE_GOLDEN=$PWD bazel test //lib/site:site_test \
+//       --test_env=STOWAGE_UPDATE_GOLDEN --spawn_strategy=local
+// and review `git diff testdata/golden/catalog`.
+TEST(SiteTest, GoldenPages) {
+  std::map<std::string, std::string> site = Render(Small());
+  const char* update = getenv("STOWAGE_UPDATE_GOLDEN");
+  for (const char* page : {"index.html", "search.html", "u/team/index.html",
+                           "r/library/python/index.html", "r/team/sub/tools/index.html"}) {
+    std::string flat = page;
+    std::replace(flat.begin(), flat.end(), '/', '_');
+    if (update != nullptr && *update != '\0') {
+      std::string dir = absl::StrCat(update, "/testdata/golden/catalog");
+      ASSERT_EQ(system(("mkdir -p " + dir).c_str()), 0);
+      std::ofstream(dir + "/" + flat) << site[page];
+      continue;
+    }
+    std::ifstream in(absl::StrCat(getenv("TEST_SRCDIR"), "/", getenv("TEST_WORKSPACE"),
+                                  "/testdata/golden/catalog/", flat));
+    std::stringstream golden;
+    golden << in.rdbuf();
+    EXPECT_EQ(site[page], golden.str()) << page << " changed; if intended, regenerate (see above)";
+  }
+}
+
 TEST(SiteTest, SameInputSameBytes) { EXPECT_EQ(Render(Small()), Render(Small())); }
+
+TEST(SiteTest, RendersOnlyWhatIsAsked) {
+  absl::StatusOr<Templates> t = Templates::Load();
+  ASSERT_TRUE(t.ok());
+  std::set<std::string> repos = {"team/sub/tools"}, namespaces = {};
+  RenderOptions only;
+  only.repositories = &repos;
+  only.namespaces = &namespaces;
+  only.search_index = false;
+  absl::StatusOr<std::vector<SiteFile>> files = RenderSite(Small(), *t, only);
+  ASSERT_TRUE(files.ok());
+  std::vector<std::string> paths;
+  for (const SiteFile& f : *files) paths.push_back(f.path);
+  EXPECT_THAT(paths, ::testing::ElementsAre("_catalog/search.js", "_catalog/stowage.css",
+                                            "index.html", "r/team/sub/tools/index.html",
+                                            "search.html"));
+}
 
 TEST(SiteTest, SearchWords) {
   RepositoryInfo r;

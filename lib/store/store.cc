@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <memory>
 #include <numeric>
@@ -10,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "lib/base/status_macros.h"
 #include "lib/json/json_scan.h"
 #include "lib/json/json_value.h"
@@ -27,25 +29,70 @@ std::string RefName(const oci::Descriptor& d) {
 }
 
 // A ref name that is exactly "<repository>:<tag>" in normalized form.
-bool ParseEntryName(const std::string& ref, TagName* out) {
+bool ParseEntryName(absl::string_view ref, TagName* out) {
   size_t colon = ref.rfind(':');
-  if (colon == std::string::npos || ref.find('/') == std::string::npos) {
+  if (colon == absl::string_view::npos ||
+      ref.find('/') == absl::string_view::npos) {
     return false;
   }
   absl::StatusOr<TagName> name = ParseTagName(ref);
-  if (!name.ok() || name->String() != ref) return false;
+  if (!name.ok()) return false;
+  // name->String() == ref, without building that string.
+  const std::string& repository = name->repository;
+  if (ref.size() != repository.size() + 1 + name->tag.size() ||
+      !absl::StartsWith(ref, repository) || ref[repository.size()] != ':' ||
+      !absl::EndsWith(ref, name->tag)) {
+    return false;
+  }
   *out = std::move(*name);
   return true;
 }
+
+// ParseEntryName for the entries of one index, in order, faster: an entry
+// whose repository is the last accepted one (tags of one repository come
+// together) needs only its tag checked. That gives ParseEntryName's answer:
+// with the same text before the last ':', Analyze splits off no host and
+// the same path, which it has accepted; only CheckTag of the rest can fail,
+// and ValidateTag runs that very check.
+class EntryNameParser {
+ public:
+  bool Parse(absl::string_view ref, TagName* out) {
+    size_t colon = ref.rfind(':');
+    if (colon != absl::string_view::npos && !last_repository_.empty() &&
+        ref.substr(0, colon) == last_repository_) {
+      absl::string_view tag = ref.substr(colon + 1);
+      if (!ValidateTag(tag).ok()) return false;
+      out->repository = last_repository_;
+      out->tag = std::string(tag);
+      return true;
+    }
+    if (!ParseEntryName(ref, out)) return false;
+    last_repository_ = out->repository;
+    return true;
+  }
+
+ private:
+  std::string last_repository_;  // "" before the first accepted name
+};
 
 // Sorts tags by name and keeps the last of each name, for Tags() and
 // ScanTags() alike.
 template <typename Entry>
 std::vector<Entry> SortedByName(std::vector<Entry> entries) {
-  // stowage keeps index.json in this order (UpdateIndex), but another tool
-  // may append. Sorting positions rather than entries moves each entry once.
-  std::vector<size_t> order;
   auto by_name = [](const Entry& a, const Entry& b) { return a.name < b.name; };
+  // stowage keeps index.json in this order, one entry per name
+  // (UpdateIndex): then there is nothing to do, and no second vector to
+  // fill (a large one is slow to touch).
+  auto not_before = [&by_name](const Entry& a, const Entry& b) {
+    return !by_name(a, b);
+  };
+  if (std::adjacent_find(entries.begin(), entries.end(), not_before) ==
+      entries.end()) {
+    return entries;
+  }
+  // Another tool may append. Sorting positions rather than entries moves
+  // each entry once.
+  std::vector<size_t> order;
   if (!std::is_sorted(entries.begin(), entries.end(), by_name)) {
     order.resize(entries.size());
     std::iota(order.begin(), order.end(), size_t{0});
@@ -82,42 +129,107 @@ const std::vector<std::vector<std::string>>& ScanPaths() {
   return *kPaths;
 }
 
-// Whether oci::Descriptor::FromJson accepts an entry with these fields, and
-// its size. The same checks through the same functions (ValidateDigest,
-// JsonValue::AsInt64), as predicates: when one fails, ScanTagsSlowly lets
-// FromJson itself word the error.
-bool AcceptedByFromJson(const ScannedElement& e, int64_t* size) {
-  auto is_string = [&e](ScanField f) {
-    return e.present[f] && !e.is_number[f];
-  };
-  if (!is_string(kMediaTypeField) || e.fields[kMediaTypeField].empty()) {
+// What a TagScan's views point into. Never moves once made (it is reached
+// through TagScan::owner), so neither do the views.
+struct ScanStorage {
+  std::string read;    // index.json's bytes, when given as a string
+  MappedFile mapped;   // or as a mapping
+  // Values that are not verbatim in the text (written with escapes, or from
+  // the slow path's Descriptors); a deque keeps each string in place.
+  std::deque<std::string> decoded;
+
+  // A view of `value` that lives as long as this storage.
+  absl::string_view Keep(absl::string_view value) {
+    return decoded.emplace_back(value);
+  }
+};
+
+// sha256:<64 lowercase hex>, checked without branching on each digit:
+// exactly what ValidateDigest accepts of a digest that starts "sha256:" and
+// is 71 bytes long, and so a fast way to say yes for nearly every digest in
+// a store. (Anything else goes to ValidateDigest itself.)
+bool IsPlainSha256Digest(absl::string_view digest) {
+  constexpr absl::string_view kPrefix = "sha256:";
+  if (digest.size() != kPrefix.size() + 64 ||
+      digest.substr(0, kPrefix.size()) != kPrefix) {
     return false;
   }
-  const std::string& digest = e.fields[kDigestField];
-  if (!is_string(kDigestField) || !absl::StartsWith(digest, "sha256:") ||
-      !ValidateDigest(digest).ok()) {
-    return false;
+  const unsigned char* hex =
+      reinterpret_cast<const unsigned char*>(digest.data()) + kPrefix.size();
+  unsigned bad = 0;
+  for (size_t i = 0; i < 64; ++i) {
+    unsigned c = hex[i];
+    bad |= static_cast<unsigned>(c - '0' > 9u) &
+           static_cast<unsigned>(c - 'a' > 5u);
   }
-  if (!e.present[kSizeField] || !e.is_number[kSizeField]) return false;
+  return bad == 0;
+}
+
+// What JsonValue::NumberText(text).AsInt64() gives when it succeeds with a
+// non-negative value. Up to 18 digits cannot overflow an int64 and are
+// converted here, without making a JsonValue; other numbers go through
+// AsInt64 itself.
+bool NonNegativeSize(absl::string_view text, int64_t* size) {
+  if (!text.empty() && text.size() <= 18) {
+    int64_t n = 0;
+    bool digits = true;
+    for (char c : text) {
+      if (c < '0' || c > '9') {
+        digits = false;
+        break;
+      }
+      n = n * 10 + (c - '0');
+    }
+    if (digits) {
+      *size = n;
+      return true;
+    }
+  }
   absl::StatusOr<int64_t> n =
-      JsonValue::NumberText(e.fields[kSizeField]).AsInt64();
+      JsonValue::NumberText(std::string(text)).AsInt64();
   if (!n.ok() || *n < 0) return false;
   *size = *n;
   return true;
 }
 
-absl::string_view Span(const std::string& text, const ScannedElement& e) {
-  return absl::string_view(text).substr(e.begin, e.end - e.begin);
+// Whether oci::Descriptor::FromJson accepts an entry with these fields (in
+// the order of ScanPaths()), and its size. The same checks as FromJson's
+// (ValidateDigest, JsonValue::AsInt64, or faster ones that accept exactly
+// the same), as predicates: when one fails, ScanTagsSlowly lets FromJson
+// itself word the error.
+bool AcceptedByFromJson(absl::Span<const ScannedField> fields, int64_t* size) {
+  const ScannedField& media_type = fields[kMediaTypeField];
+  if (media_type.kind != ScannedField::Kind::kString ||
+      media_type.value.empty()) {
+    return false;
+  }
+  const ScannedField& digest = fields[kDigestField];
+  if (digest.kind != ScannedField::Kind::kString) return false;
+  if (!IsPlainSha256Digest(digest.value) &&
+      (!absl::StartsWith(digest.value, "sha256:") ||
+       !ValidateDigest(digest.value).ok())) {
+    return false;
+  }
+  const ScannedField& n = fields[kSizeField];
+  if (n.kind != ScannedField::Kind::kNumber) return false;
+  return NonNegativeSize(n.value, size);
 }
+
+// How many entries an index.json of `size` bytes can hold at most, give or
+// take: an entry that ScanTags accepts takes at least about 100 bytes (its
+// digest alone 80). Reserving that many summaries costs address space, not
+// memory: the pages never written are never touched.
+size_t MaxEntries(size_t size) { return size / 100 + 1; }
 
 // ScanTags for an index.json that the fast path turned down: a damaged one,
 // whose error this reports as Layout::ReadIndex words it (the same steps on
 // the bytes already read, so a concurrent writer cannot make the two
 // disagree), or one with a ref name that is not a string, which Tags()
-// treats as no name.
-absl::StatusOr<TagScan> ScanTagsSlowly(
-    const std::string& path, std::unique_ptr<const std::string> text) {
-  absl::StatusOr<JsonValue> doc = JsonValue::Parse(*text);
+// treats as no name. `text` lies in `storage`.
+absl::StatusOr<TagScan> ScanTagsSlowly(const std::string& path,
+                                       std::shared_ptr<ScanStorage> storage,
+                                       absl::string_view text) {
+  absl::StatusOr<JsonValue> doc = JsonValue::Parse(text);
   if (!doc.ok()) {
     return absl::DataLossError(
         absl::StrCat(path, ": ", doc.status().message()));
@@ -145,25 +257,74 @@ absl::StatusOr<TagScan> ScanTagsSlowly(
   }
   // Every element is an object now, so only the spans are left to find.
   ASSIGN_OR_RETURN(std::vector<ScannedElement> spans,
-                   ScanArrayElements(*text, "manifests", {}));
+                   ScanArrayElements(text, "manifests", {}));
   if (spans.size() != descriptors.size()) {
     return absl::InternalError(
         absl::StrCat(path, ": the scan and the parse disagree"));
   }
+  storage->decoded.clear();  // what the fast path kept, if anything
   TagScan scan;
   std::vector<TagSummary> tags;
+  EntryNameParser names;
   for (size_t i = 0; i < descriptors.size(); ++i) {
     const oci::Descriptor& d = descriptors[i];
     TagName name;
-    if (ParseEntryName(RefName(d), &name)) {
-      tags.push_back(TagSummary{std::move(name), d.media_type(), d.digest(),
-                                d.size(), Span(*text, spans[i])});
+    if (names.Parse(RefName(d), &name)) {
+      const ScannedElement& e = spans[i];
+      tags.push_back(TagSummary{std::move(name), storage->Keep(d.media_type()),
+                                storage->Keep(d.digest()), d.size(),
+                                text.substr(e.begin, e.end - e.begin)});
     } else {
       scan.skipped.push_back(RefName(d));
     }
   }
-  scan.text = std::move(text);
   scan.tags = SortedByName(std::move(tags));
+  scan.text = text;
+  scan.owner = std::move(storage);
+  return scan;
+}
+
+// ScanTags of `text`, which lies in `storage`.
+absl::StatusOr<TagScan> ScanIndex(const std::string& path,
+                                  std::shared_ptr<ScanStorage> storage,
+                                  absl::string_view text) {
+  TagScan scan;
+  std::vector<TagSummary> tags;
+  tags.reserve(MaxEntries(text.size()));
+  bool fast = true;  // false: an entry needs the slow path's words
+  EntryNameParser names;
+  absl::Status status = VisitArrayElements(
+      text, "manifests", ScanPaths(), [&](const ScannedElementView& e) {
+        if (!fast) return;
+        int64_t size = 0;
+        if (!AcceptedByFromJson(e.fields, &size)) {
+          fast = false;
+          return;
+        }
+        // Descriptor::Annotation gives "" for a value that is not a string.
+        const ScannedField& ref_field = e.fields[kRefNameField];
+        absl::string_view ref = ref_field.kind == ScannedField::Kind::kString
+                                    ? ref_field.value
+                                    : absl::string_view();
+        TagName name;
+        if (!names.Parse(ref, &name)) {
+          scan.skipped.emplace_back(ref);
+          return;
+        }
+        auto keep = [&storage](const ScannedField& f) {
+          return f.in_text ? f.value : storage->Keep(f.value);
+        };
+        tags.push_back(TagSummary{std::move(name),
+                                  keep(e.fields[kMediaTypeField]),
+                                  keep(e.fields[kDigestField]), size,
+                                  text.substr(e.begin, e.end - e.begin)});
+      });
+  if (!status.ok() || !fast) {
+    return ScanTagsSlowly(path, std::move(storage), text);
+  }
+  scan.tags = SortedByName(std::move(tags));
+  scan.text = text;
+  scan.owner = std::move(storage);
   return scan;
 }
 
@@ -254,9 +415,10 @@ absl::StatusOr<std::vector<TagEntry>> Store::Tags(
   ASSIGN_OR_RETURN(oci::Index index, layout_.ReadIndex());
   std::vector<TagEntry> out;
   out.reserve(index.manifests.size());
+  EntryNameParser names;
   for (oci::Descriptor& d : index.manifests) {
     TagName name;
-    if (ParseEntryName(RefName(d), &name)) {
+    if (names.Parse(RefName(d), &name)) {
       out.push_back(TagEntry{std::move(name), std::move(d)});
     } else if (skipped != nullptr) {
       skipped->push_back(RefName(d));
@@ -279,34 +441,17 @@ absl::StatusOr<TagScan> Store::ScanTags() const {
 }
 
 absl::StatusOr<TagScan> Store::ScanTagsOf(std::string index_json) const {
-  std::string path = JoinPath(dir(), "index.json");
-  auto text = std::make_unique<const std::string>(std::move(index_json));
-  absl::StatusOr<std::vector<ScannedElement>> entries =
-      ScanArrayElements(*text, "manifests", ScanPaths());
-  if (!entries.ok()) return ScanTagsSlowly(path, std::move(text));
-  TagScan scan;
-  std::vector<TagSummary> tags;
-  tags.reserve(entries->size());
-  for (ScannedElement& e : *entries) {
-    int64_t size = 0;
-    if (!AcceptedByFromJson(e, &size)) {
-      return ScanTagsSlowly(path, std::move(text));
-    }
-    // Descriptor::Annotation gives "" for a value that is not a string.
-    std::string& ref = e.fields[kRefNameField];
-    if (e.is_number[kRefNameField]) ref.clear();
-    TagName name;
-    if (ParseEntryName(ref, &name)) {
-      tags.push_back(
-          TagSummary{std::move(name), std::move(e.fields[kMediaTypeField]),
-                     std::move(e.fields[kDigestField]), size, Span(*text, e)});
-    } else {
-      scan.skipped.push_back(std::move(ref));
-    }
-  }
-  scan.text = std::move(text);
-  scan.tags = SortedByName(std::move(tags));
-  return scan;
+  auto storage = std::make_shared<ScanStorage>();
+  storage->read = std::move(index_json);
+  absl::string_view text = storage->read;
+  return ScanIndex(JoinPath(dir(), "index.json"), std::move(storage), text);
+}
+
+absl::StatusOr<TagScan> Store::ScanTagsOf(MappedFile index_json) const {
+  auto storage = std::make_shared<ScanStorage>();
+  storage->mapped = std::move(index_json);
+  absl::string_view text = storage->mapped.data();
+  return ScanIndex(JoinPath(dir(), "index.json"), std::move(storage), text);
 }
 
 absl::StatusOr<TagEntry> Store::Find(const TagName& name) const {

@@ -62,28 +62,41 @@ struct TagEntry {
 // One tag as Store::ScanTags reads it: the descriptor's required fields,
 // validated as oci::Descriptor::FromJson validates them, and the entry's
 // JSON text for the rest.
+//
+// Lifetime: `media_type`, `digest` and `raw` are views into memory that the
+// TagScan holding this summary owns (index.json's text, or the decoded copy
+// of a value written with escapes). They stay valid as long as that TagScan
+// lives, moved or not: a summary copied out of its TagScan must not outlive
+// it.
 struct TagSummary {
   TagName name;
-  std::string media_type;
-  std::string digest;
+  absl::string_view media_type;
+  absl::string_view digest;
   int64_t size = 0;
-  // This entry's JSON object in index.json (from '{' to '}'), a view into
-  // the TagScan's text: valid as long as that TagScan, moved or not, lives.
+  // This entry's JSON object in index.json (from '{' to '}').
   absl::string_view raw;
 };
 
-// index.json as Store::ScanTags reads it. Move-only: the text lives on the
-// heap, so moving a TagScan keeps every `raw` view valid (a std::string
-// member would not: a short string moves its bytes).
+// index.json as Store::ScanTags reads it. Move-only (callers keep pointers
+// into `tags`); moving a TagScan keeps every view in it valid: the memory
+// they point into is held by `owner` and never moves.
 struct TagScan {
+  TagScan() = default;
+  TagScan(TagScan&&) = default;
+  TagScan& operator=(TagScan&&) = default;
+  TagScan(const TagScan&) = delete;
+  TagScan& operator=(const TagScan&) = delete;
+
+  // Owns index.json's bytes (a string read, or a mapping of the file) and
+  // the decoded values that the views point into; null for an empty scan.
+  std::shared_ptr<const void> owner;
   // index.json's bytes; `tags[i].raw` points into them.
-  std::unique_ptr<const std::string> text;
+  absl::string_view text;
   // Exactly what Store::Tags() returns, in the same order.
   std::vector<TagSummary> tags;
   // Exactly what Store::Tags(&skipped) reports.
   std::vector<std::string> skipped;
 };
-
 // The full entry of a summary, its descriptor parsed from `summary.raw`
 // (JsonValue::Parse, then oci::Descriptor::FromJson): for a summary from
 // ScanTags, what Tags() gives for that tag. InvalidArgument (or
@@ -119,6 +132,14 @@ class Store {
   // ScanTags() of index.json's bytes that the caller has read (to hash or
   // keep them as well); errors name index.json's path as ScanTags' do.
   absl::StatusOr<TagScan> ScanTagsOf(std::string index_json) const;
+  // The same of index.json mapped by the caller (MappedFile::Map of a
+  // descriptor it keeps, for example to link the very file later): no copy
+  // of its bytes is made, and the TagScan owns the mapping from then on.
+  // Much faster in a fresh process than reading the file. The views of the
+  // TagScan read the mapping: the file must not be rewritten in place while
+  // the TagScan lives (stowage replaces index.json by rename, which is safe;
+  // see MappedFile).
+  absl::StatusOr<TagScan> ScanTagsOf(MappedFile index_json) const;
   // One tag. NotFound when the store has no such tag.
   absl::StatusOr<TagEntry> Find(const TagName& name) const;
 

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <utility>
@@ -232,38 +233,65 @@ void WriteIndexText(const Store& s, const std::string& text) {
   ASSERT_TRUE(WriteFileAtomic(JoinPath(s.dir(), "index.json"), text).ok());
 }
 
-// ScanTags() gives exactly what Tags() gives, and Full() the same entries.
+// The store's index.json scanned each way there is: ScanTags(), and
+// ScanTagsOf() the bytes read or mapped.
+std::vector<absl::StatusOr<TagScan>> ScanEachWay(const Store& s) {
+  std::vector<absl::StatusOr<TagScan>> scans;
+  scans.push_back(s.ScanTags());
+  const std::string path = JoinPath(s.dir(), "index.json");
+  absl::StatusOr<std::string> read = ReadFile(path);
+  EXPECT_TRUE(read.ok()) << read.status();
+  if (read.ok()) scans.push_back(s.ScanTagsOf(std::move(*read)));
+  absl::StatusOr<Fd> fd = OpenForRead(path);
+  EXPECT_TRUE(fd.ok()) << fd.status();
+  if (fd.ok()) {
+    absl::StatusOr<MappedFile> mapped = MappedFile::Map(*fd, path);
+    EXPECT_TRUE(mapped.ok()) << mapped.status();
+    if (mapped.ok()) scans.push_back(s.ScanTagsOf(std::move(*mapped)));
+  }
+  return scans;
+}
+
+// Whether `view` lies inside `text`.
+bool Inside(absl::string_view view, absl::string_view text) {
+  return view.data() >= text.data() &&
+         view.data() + view.size() <= text.data() + text.size();
+}
+
+// ScanTags() gives exactly what Tags() gives, and Full() the same entries;
+// so does ScanTagsOf(), of a string or a mapping.
 void ExpectScanMatchesTags(const Store& s) {
   std::vector<std::string> skipped;
   absl::StatusOr<std::vector<TagEntry>> tags = s.Tags(&skipped);
   ASSERT_TRUE(tags.ok()) << tags.status();
-  absl::StatusOr<TagScan> first = s.ScanTags();
-  ASSERT_TRUE(first.ok()) << first.status();
-  // Moved twice: the raw views must survive.
-  TagScan moved = std::move(*first);
-  std::vector<TagScan> held;
-  held.push_back(std::move(moved));
-  const TagScan& scan = held.front();
+  for (absl::StatusOr<TagScan>& first : ScanEachWay(s)) {
+    ASSERT_TRUE(first.ok()) << first.status();
+    // Moved twice, and moved-from ones reused: the views must survive.
+    TagScan moved = std::move(*first);
+    std::vector<TagScan> held;
+    held.push_back(std::move(moved));
+    *first = TagScan();
+    moved = TagScan();
+    const TagScan& scan = held.front();
 
-  EXPECT_EQ(scan.skipped, skipped);
-  ASSERT_EQ(scan.tags.size(), tags->size());
-  for (size_t i = 0; i < tags->size(); ++i) {
-    const TagSummary& got = scan.tags[i];
-    const TagEntry& want = (*tags)[i];
-    SCOPED_TRACE(want.name.String());
-    EXPECT_EQ(got.name, want.name);
-    EXPECT_EQ(got.media_type, want.descriptor.media_type());
-    EXPECT_EQ(got.digest, want.descriptor.digest());
-    EXPECT_EQ(got.size, want.descriptor.size());
-    ASSERT_GE(got.raw.data(), scan.text->data());
-    ASSERT_LE(got.raw.data() + got.raw.size(),
-              scan.text->data() + scan.text->size());
-    absl::StatusOr<TagEntry> full = Full(got);
-    ASSERT_TRUE(full.ok()) << full.status();
-    EXPECT_EQ(full->name, want.name);
-    EXPECT_EQ(full->descriptor.json(), want.descriptor.json());
-    EXPECT_EQ(full->descriptor.json().Serialize(),
-              want.descriptor.json().Serialize());
+    EXPECT_EQ(scan.skipped, skipped);
+    ASSERT_EQ(scan.tags.size(), tags->size());
+    for (size_t i = 0; i < tags->size(); ++i) {
+      const TagSummary& got = scan.tags[i];
+      const TagEntry& want = (*tags)[i];
+      SCOPED_TRACE(want.name.String());
+      EXPECT_EQ(got.name, want.name);
+      EXPECT_EQ(got.media_type, want.descriptor.media_type());
+      EXPECT_EQ(got.digest, want.descriptor.digest());
+      EXPECT_EQ(got.size, want.descriptor.size());
+      ASSERT_TRUE(Inside(got.raw, scan.text));
+      absl::StatusOr<TagEntry> full = Full(got);
+      ASSERT_TRUE(full.ok()) << full.status();
+      EXPECT_EQ(full->name, want.name);
+      EXPECT_EQ(full->descriptor.json(), want.descriptor.json());
+      EXPECT_EQ(full->descriptor.json().Serialize(),
+                want.descriptor.json().Serialize());
+    }
   }
 }
 
@@ -443,6 +471,141 @@ TEST(ScanTagsTest, ErrorsAreTheErrorsOfTags) {
   absl::StatusOr<TagScan> missing = s->ScanTags();
   EXPECT_EQ(missing.status(), s->Tags().status());
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(ScanTagsTest, ValuesWithEscapesAreDecoded) {
+  absl::StatusOr<Store> s = Store::Init(NewDir());
+  ASSERT_TRUE(s.ok());
+  // Escaped values are decoded (into memory the TagScan owns); plain ones
+  // are views into index.json's text. Either way they outlive moves of the
+  // TagScan.
+  std::string digest_a = FakeDigest('a');
+  std::string escaped_a = "sha256:\\u0061" + std::string(63, 'a');
+  ASSERT_EQ(digest_a, "sha256:" + std::string(64, 'a'));
+  WriteIndexText(
+      *s, absl::StrCat(
+              R"({"manifests":[)",
+              R"({"mediaType":"application\/vnd.oci.image.manifest.v1+json",)",
+              R"("digest":")", escaped_a, R"(","size":7,)",
+              R"("annotations":{"org.opencontainers.image.ref.name":)",
+              R"("team/app:v1"}},)",
+              R"({"mediaType":"application/vnd.oci.image.index.v1+json",)",
+              R"("digest":")", FakeDigest('b'), R"(","size":8,)",
+              R"("annotations":{"org.opencontainers.image.ref.name":)",
+              R"("team/app:v2"}}]})"));
+  ExpectScanMatchesTags(*s);
+  for (absl::StatusOr<TagScan>& scan : ScanEachWay(*s)) {
+    ASSERT_TRUE(scan.ok()) << scan.status();
+    TagScan copy = std::move(*scan);
+    *scan = TagScan();
+    ASSERT_EQ(copy.tags.size(), 2u);
+    EXPECT_EQ(copy.tags[0].media_type, oci::kOciManifest);
+    EXPECT_EQ(copy.tags[0].digest, digest_a);
+    EXPECT_FALSE(Inside(copy.tags[0].media_type, copy.text));
+    EXPECT_FALSE(Inside(copy.tags[0].digest, copy.text));
+    EXPECT_EQ(copy.tags[1].media_type, oci::kOciIndex);
+    EXPECT_EQ(copy.tags[1].digest, FakeDigest('b'));
+    EXPECT_TRUE(Inside(copy.tags[1].media_type, copy.text));
+    EXPECT_TRUE(Inside(copy.tags[1].digest, copy.text));
+  }
+}
+
+TEST(ScanTagsTest, DigestsAreCheckedAsValidateDigestChecksThem) {
+  absl::StatusOr<Store> s = Store::Init(NewDir());
+  ASSERT_TRUE(s.ok());
+  // The fast check of sha256:<64 lowercase hex> against every byte value
+  // at one position, and lengths around 64: each index is accepted exactly
+  // when Tags() accepts it.
+  std::vector<std::string> digests;
+  for (int c = 1; c < 128; ++c) {
+    if (c == '"' || c == '\\' || c < 0x20) continue;
+    std::string d = FakeDigest('0');
+    d[7 + 31] = static_cast<char>(c);
+    digests.push_back(d);
+  }
+  digests.push_back("sha256:" + std::string(63, 'f'));
+  digests.push_back("sha256:" + std::string(65, 'f'));
+  digests.push_back("sha512:" + std::string(128, 'f'));
+  digests.push_back("sha256;" + std::string(64, 'f'));
+  digests.push_back("SHA256:" + std::string(64, 'f'));
+  for (const std::string& d : digests) {
+    SCOPED_TRACE(d);
+    WriteIndexText(
+        *s, absl::StrCat(R"({"manifests":[{"mediaType":"m","digest":")", d,
+                         R"(","size":1,"annotations":{"org.opencontainers.)",
+                         R"(image.ref.name":"a/b:c"}}]})"));
+    absl::StatusOr<std::vector<TagEntry>> tags = s->Tags();
+    absl::StatusOr<TagScan> scan = s->ScanTags();
+    ASSERT_EQ(scan.ok(), tags.ok());
+    if (tags.ok()) {
+      ExpectScanMatchesTags(*s);
+    } else {
+      EXPECT_EQ(scan.status(), tags.status());
+    }
+  }
+}
+
+TEST(ScanTagsTest, EachNameIsCheckedWhenARepositoryRepeats) {
+  absl::StatusOr<Store> s = Store::Init(NewDir());
+  ASSERT_TRUE(s.ok());
+  // Runs of one repository, with tags that are no tags after good ones:
+  // each is judged as ParseTagName judges it alone.
+  const std::vector<std::string> names = {
+      "team/app:v1",
+      "team/app:v2",
+      "team/app:-v3",
+      "team/app:",
+      "team/app:v/4",
+      "team/app:v5@sha256:" + std::string(64, 'a'),
+      "team/app:v.6",
+      "team/app:_7",
+      "team/app:" + std::string(128, 't'),
+      "team/app:" + std::string(129, 't'),
+      "team/app:V8",
+      "team/app:v\\u00e9",  // a JSON escape, decoded to a non-ASCII tag
+      "team/app::v9",
+      "team/app/x:v1",
+      "team/app:v10",
+      "Team/app:v1",
+      "team/app:v11",
+      "team/app:latest",
+      "a:b/c:d",
+      "team/app:b/c:d",
+  };
+  std::string text = R"({"manifests":[)";
+  for (size_t i = 0; i < names.size(); ++i) {
+    absl::StrAppend(&text, i == 0 ? "" : ",",
+                    R"({"mediaType":"m","digest":")", FakeDigest('1'),
+                    R"(","size":1,"annotations":)",
+                    R"({"org.opencontainers.image.ref.name":")", names[i],
+                    R"("}})");
+  }
+  text += "]}";
+  WriteIndexText(*s, text);
+  ExpectScanMatchesTags(*s);
+  std::vector<std::string> want_tags;
+  std::vector<std::string> want_skipped;
+  for (const std::string& escaped : names) {
+    std::string name =
+        absl::StrReplaceAll(escaped, {{"\\u00e9", "\xc3\xa9"}});
+    absl::StatusOr<TagName> parsed = ParseTagName(name);
+    if (parsed.ok() && parsed->String() == name &&
+        name.find('/') != std::string::npos &&
+        name.find(':') != std::string::npos) {
+      want_tags.push_back(name);
+    } else {
+      want_skipped.push_back(name);
+    }
+  }
+  std::sort(want_tags.begin(), want_tags.end());
+  absl::StatusOr<TagScan> scan = s->ScanTags();
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  std::vector<std::string> got_tags;
+  for (const TagSummary& t : scan->tags) got_tags.push_back(t.name.String());
+  std::sort(got_tags.begin(), got_tags.end());  // as strings, like want_tags
+  EXPECT_EQ(got_tags, want_tags);
+  EXPECT_EQ(scan->skipped, want_skipped);
+  EXPECT_EQ(got_tags.size(), 10u);
 }
 
 TEST(ScanTagsTest, FullOfAHandMadeSummary) {

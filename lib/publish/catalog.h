@@ -1,0 +1,46 @@
+// The catalog's input, gathered from the store: every published tag's
+// platforms, compressed size and date, read from its manifests and image
+// configs. lib/site renders it.
+
+#ifndef STOWAGE_LIB_PUBLISH_CATALOG_H_
+#define STOWAGE_LIB_PUBLISH_CATALOG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/oci/layout.h"
+#include "lib/site/site.h"
+#include "lib/store/store.h"
+
+namespace stowage::publish {
+
+// Describes tags for the tags table. Manifests and configs shared between
+// tags are read once per TagDescriber.
+class TagDescriber {
+ public:
+  explicit TagDescriber(const oci::Layout& layout) : layout_(layout) {}
+
+  // The tag's digest, platforms (of an index's children; an image's
+  // config's os/architecture[/variant]; attestation manifests with platform
+  // unknown/unknown left out), compressed size (every blob reachable, each
+  // once) and creation date (the config's "created"; for an index, the
+  // latest of its images'). Errors name the damaged blob.
+  absl::StatusOr<site::TagInfo> Describe(const store::TagSummary& tag);
+
+ private:
+  struct Image {
+    std::vector<std::string> platforms;
+    std::vector<std::pair<std::string, int64_t>> blobs;  // digest, size
+    std::string created;
+  };
+  absl::StatusOr<const Image*> Read(const std::string& digest, const std::string& media_type,
+                                    int64_t size, int depth);
+
+  const oci::Layout& layout_;
+  std::map<std::string, Image> cache_;
+};
+
+}  // namespace stowage::publish
+
+#endif  // STOWAGE_LIB_PUBLISH_CATALOG_H_
