@@ -14,6 +14,7 @@
 #   libabsl-dev          abseil: Status, StatusOr, strings, str_format
 #   libarchive-dev       tar, gzip and zstd archives
 #   libssl-dev           OpenSSL's EVP SHA-256
+#   libcurl4-openssl-dev libcurl: stowage search --site http(s)://... (lib/http)
 #   rapidjson-dev        JSON reading and writing
 #   libcli11-dev         the command line (subcommands, --help)
 #   libgtest-dev libgmock-dev  unit and end-to-end tests
@@ -25,7 +26,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 packages=(
   bazel-bootstrap bazel-rules-cc bazel-rules-java default-jdk-headless
   g++ pkg-config
-  libabsl-dev libarchive-dev libssl-dev rapidjson-dev libcli11-dev
+  libabsl-dev libarchive-dev libssl-dev libcurl4-openssl-dev rapidjson-dev libcli11-dev
   libgtest-dev libgmock-dev
   libcmark-gfm-dev libcmark-gfm-extensions-dev libkainjow-mustache-dev
   python3

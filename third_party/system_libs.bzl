@@ -25,6 +25,7 @@ _LIBRARIES = {
     "gtest": (["gtest", "gmock"], "libgtest-dev libgmock-dev"),
     "gtest_main": (["gmock_main", "gtest", "gmock"], "libgtest-dev libgmock-dev"),
     "cmark_gfm": (["libcmark-gfm"], "libcmark-gfm-dev libcmark-gfm-extensions-dev"),
+    "libcurl": (["libcurl"], "libcurl4-openssl-dev"),
     # Header-only, without a pkg-config module: the header must exist.
     "mustache": (["/usr/include/kainjow/mustache.hpp"], "libkainjow-mustache-dev"),
 }
@@ -46,6 +47,10 @@ def _pkg_config(ctx, modules, package):
 def _system_libs_impl(ctx):
     if ctx.which("pkg-config") == None:
         fail("pkg-config is not installed: run scripts/setup.sh")
+    default_includes = ["/usr/include"]
+    multiarch = ctx.execute(["gcc", "-print-multiarch"])
+    if multiarch.return_code == 0 and multiarch.stdout.strip():
+        default_includes.append("/usr/include/" + multiarch.stdout.strip())
     out = ['package(default_visibility = ["//visibility:public"])', ""]
     out.append('load("@rules_cc//cc:defs.bzl", "cc_library")')
     out.append("")
@@ -55,11 +60,14 @@ def _system_libs_impl(ctx):
         copts = [f for f in flags if f.startswith("-I") or f.startswith("-D")]
         linkopts = [f for f in flags if not (f.startswith("-I") or f.startswith("-D"))]
 
-        # Debian installs headers under /usr/include, which the toolchain
-        # already searches; other -I paths would need declaring, so refuse them.
+        # Debian installs headers under /usr/include and its multiarch
+        # folder (/usr/include/x86_64-linux-gnu: libcurl's), which the
+        # toolchain already searches; other -I paths would need declaring,
+        # so refuse them.
         for c in copts:
-            if c.startswith("-I") and c != "-I/usr/include":
-                fail("%s: include path %s outside /usr/include is not supported" % (name, c))
+            if c.startswith("-I") and c[2:] not in default_includes:
+                fail("%s: include path %s outside %s is not supported" %
+                     (name, c, " and ".join(default_includes)))
         out.append("cc_library(")
         out.append('    name = "%s",' % name)
         out.append("    defines = %r," % [c[2:] for c in copts if c.startswith("-D")])

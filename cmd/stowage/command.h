@@ -36,6 +36,7 @@ Command AddTagsCommand(CLI::App& root);
 Command AddInspectCommand(CLI::App& root);
 Command AddPublishCommand(CLI::App& root);
 Command AddRepoCommand(CLI::App& root);
+Command AddSearchCommand(CLI::App& root);
 
 }  // namespace stowage
 

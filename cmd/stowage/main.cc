@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
       "  stowage ls; stowage tags team/app; stowage inspect team/app:v1\n"
       "  stowage export team/app:v1 oci-archive:/media/usb/app.tar\n"
       "  stowage repo set library/python --short 'Python, official' --official\n"
+      "  stowage search python; stowage search python --site http://127.0.0.1:8080/\n"
       "  stowage validate ubuntu:22.04 myorg/app@sha256:<64 hex digits>\n"
       "  stowage validate --rules=oci --json - < references.txt\n"
       "\n"
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
       stowage::AddRmCommand(app),      stowage::AddGcCommand(app),
       stowage::AddPublishCommand(app),
       stowage::AddRepoCommand(app),
+      stowage::AddSearchCommand(app),
       stowage::AddValidateCommand(app),
   };
 
