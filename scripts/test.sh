@@ -17,8 +17,9 @@ cd "$root"
 #   docker-registry        the reference registry, for byte comparisons
 #   curl                   raw HTTP checks of status, headers and bodies
 #   awscli                 runs the generated S3 upload plan
+#   chromium               browses the HTML catalog (headless)
 scripts/setup.sh jq umoci skopeo buildah openssl zstd nginx apache2 caddy \
-  podman docker.io containerd docker-registry curl awscli || exit 1
+  podman docker.io containerd docker-registry curl awscli chromium || exit 1
 
 # The S3 emulator (s3rver) the S3 test uploads to comes from the npm
 # registry, pinned by tests/s3/package-lock.json.
@@ -30,6 +31,15 @@ if [ ! -x tests/s3/node_modules/.bin/s3rver ] ||
   (cd tests/s3 && npm ci --no-audit --no-fund --loglevel=error) || exit 1
 fi
 export STOWAGE_S3RVER="$root/tests/s3/node_modules/.bin/s3rver"
+
+# playwright-core drives Debian's chromium for the catalog browser test,
+# pinned by tests/browser/package-lock.json. It downloads no browser of its
+# own (the variable makes sure of it).
+if [ ! -f tests/browser/node_modules/playwright-core/package.json ] ||
+   [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
+  (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) || exit 1
+fi
+export STOWAGE_BROWSER_NODE_MODULES="$root/tests/browser/node_modules"
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
