@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -293,18 +294,26 @@ std::string MetadataText(const catalog::Catalog& meta, const std::string& reposi
 // repository -> a fingerprint of its tags (names and digests). `tags` are
 // sorted by repository.
 // With `meta`, its metadata for the repository counts too (its catalog page
-// shows it).
+// shows it). The fingerprint hashes the repository's entries of the store's
+// index.json as they are written (from the first to the last, all views
+// into the one index text): no copies.
 std::map<std::string, std::string> Fingerprints(const std::vector<store::TagSummary>& tags,
                                                 const catalog::Catalog* meta) {
   std::map<std::string, std::string> out;
-  std::string lines;
+  const char* begin = nullptr;
+  const char* end = nullptr;
   for (size_t i = 0; i < tags.size(); ++i) {
     const store::TagSummary& e = tags[i];
-    absl::StrAppend(&lines, e.name.tag, " ", e.digest, " ", e.media_type, "\n");
+    const char* b = e.raw.data();
+    const char* z = e.raw.data() + e.raw.size();
+    if (begin == nullptr || b < begin) begin = b;
+    if (end == nullptr || z > end) end = z;
     if (i + 1 == tags.size() || tags[i + 1].name.repository != e.name.repository) {
-      if (meta != nullptr) absl::StrAppend(&lines, MetadataText(*meta, e.name.repository));
-      out.emplace_hint(out.end(), e.name.repository, Sha256::DigestOf(lines));
-      lines.clear();
+      Sha256 h;
+      h.Update(absl::string_view(begin, end - begin));
+      if (meta != nullptr) h.Update(MetadataText(*meta, e.name.repository));
+      out.emplace_hint(out.end(), e.name.repository, h.HexDigest());
+      begin = end = nullptr;
     }
   }
   return out;
@@ -335,11 +344,13 @@ absl::Status RemoveEmptyParents(const std::string& root, std::string rel) {
 
 // The fingerprints the last publish, whose state file is `previous` ("" for
 // none), recorded, if it was made with the same options; otherwise none.
-std::map<std::string, std::string> PreviousFingerprints(const std::string& previous,
-                                                        const std::string& options_line) {
-  std::map<std::string, std::string> out;
+// Views into `previous`.
+absl::flat_hash_map<absl::string_view, absl::string_view> PreviousFingerprints(
+    absl::string_view previous, const std::string& options_line) {
+  absl::flat_hash_map<absl::string_view, absl::string_view> out;
   std::vector<absl::string_view> lines = absl::StrSplit(previous, '\n', absl::SkipEmpty());
   if (lines.empty() || lines[0] != options_line) return out;
+  out.reserve(lines.size());
   for (size_t i = 2; i < lines.size(); ++i) {
     size_t space = lines[i].find(' ');
     // Repositories' names have a '/'; other lines ("search ...") are not
@@ -348,7 +359,7 @@ std::map<std::string, std::string> PreviousFingerprints(const std::string& previ
         lines[i].substr(0, space).find('/') == absl::string_view::npos) {
       continue;
     }
-    out.emplace(std::string(lines[i].substr(0, space)), std::string(lines[i].substr(space + 1)));
+    out.emplace(lines[i].substr(0, space), lines[i].substr(space + 1));
   }
   return out;
 }
@@ -455,23 +466,29 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
     // A repository is skipped when its tags are as the last publish left
     // them, and so are those of every other repository in its nginx shard
     // (a shard's map fragment is written whole).
-    std::map<std::string, std::string> before = PreviousFingerprints(previous, options_line);
-    std::set<int> dirty;
-    std::set<std::string> current;
+    absl::flat_hash_map<absl::string_view, absl::string_view> before =
+        PreviousFingerprints(previous, options_line);
+    std::vector<bool> dirty(kNginxShards, false);
+    std::vector<std::pair<const std::string*, int>> current;  // repository, shard
     for (const auto& [repo, fp] : fingerprints) {
       if (!RepositorySelected(repo, options.repo_patterns)) continue;
-      current.insert(repo);
+      int shard = NginxShard(repo);
+      current.emplace_back(&repo, shard);
       auto it = before.find(repo);
-      if (it == before.end() || it->second != fp) dirty.insert(NginxShard(repo));
+      if (it == before.end() || it->second != fp) dirty[shard] = true;
     }
     for (const auto& [repo, fp] : before) {
-      if (current.count(repo) > 0) continue;
-      removed_repositories.push_back(repo);
-      dirty.insert(NginxShard(repo));
+      std::string name(repo);
+      if (fingerprints.count(name) > 0 && RepositorySelected(name, options.repo_patterns)) {
+        continue;
+      }
+      dirty[NginxShard(name)] = true;
+      removed_repositories.push_back(std::move(name));
     }
+    std::sort(removed_repositories.begin(), removed_repositories.end());
     if (!before.empty()) {
-      for (const std::string& repo : current) {
-        if (dirty.count(NginxShard(repo)) == 0) plan_options.unchanged.insert(repo);
+      for (const auto& [repo, shard] : current) {
+        if (!dirty[shard]) plan_options.unchanged.insert(plan_options.unchanged.end(), *repo);
       }
     }
   }
