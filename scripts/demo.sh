@@ -48,6 +48,13 @@ echo "== stowage ls"
 echo
 echo "== stowage inspect library/multi:1.0"
 "$stowage" inspect library/multi:1.0
+echo
+echo "== stowage repo set (what the catalog shows)"
+"$stowage" repo set library/multi --official --stars 42 \
+  --short "A two-platform image (linux/amd64, linux/arm64) built with buildah"
+printf '# team/app\n\n| tag | what |\n|---|---|\n| v1 | the first image |\n' |
+  "$stowage" repo set team/app --short "A small image built with umoci" --readme - \
+    --namespace-title "The team"
 # A port for nginx: 8080 unless something already listens there.
 port=8080
 while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
@@ -61,9 +68,11 @@ echo
 echo "== curl http://127.0.0.1:$port/v2/_catalog"
 curl -s "http://127.0.0.1:$port/v2/_catalog"; echo
 echo
-echo "nginx serves the registry at http://127.0.0.1:$port (stop it with:"
+echo "nginx serves the registry at http://127.0.0.1:$port, and its catalog at"
+echo "http://127.0.0.1:$port/index.html (stop it with:"
 echo "  nginx -p $site/nginx -c $site/nginx/nginx.conf -s stop )"
 echo "Try:"
 echo "  skopeo copy --src-tls-verify=false docker://127.0.0.1:$port/team/app:v1 oci:/tmp/app:v1"
 echo "  skopeo inspect --tls-verify=false docker://127.0.0.1:$port/library/multi:1.0"
 echo "  export STOWAGE_STORE=$STOWAGE_STORE; $stowage inspect team/app:v1"
+echo "  $stowage search multi --site http://127.0.0.1:$port/"
