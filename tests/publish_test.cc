@@ -357,6 +357,23 @@ TEST_F(PublishTest, EveryServerAnswersTheSame) {
     EXPECT_EQ(fallback.body, refs.body);
     // Configuration is not content.
     EXPECT_NE(Get(base + "team/app/manifests/.htaccess").status, "200");
+    // The catalog, beside the pull API, with its types.
+    std::string site = absl::StrCat("http://127.0.0.1:", port, "/");
+    for (const char* page : {"", "index.html", "r/team/app/index.html", "u/org/index.html",
+                             "search.html"}) {
+      Answer a = Get(site + page);
+      EXPECT_EQ(a.status, "200") << page;
+      EXPECT_THAT(a.type, HasSubstr("text/html")) << page;
+      EXPECT_THAT(a.body, HasSubstr("</html>")) << page;
+    }
+    EXPECT_THAT(Get(site + "r/org/sub/tools/index.html").body, HasSubstr("org/sub/tools"));
+    EXPECT_THAT(Get(site + "_catalog/stowage.css").type, HasSubstr("text/css"));
+    EXPECT_THAT(Get(site + "_catalog/search.js").type, HasSubstr("javascript"));
+    Answer node = Get(site + "_catalog/search/n/t.json");
+    EXPECT_EQ(node.status, "200");
+    EXPECT_THAT(node.type, HasSubstr("json"));
+    EXPECT_THAT(node.body, HasSubstr("\"team\""));
+    EXPECT_NE(Get(site + ".htaccess").status, "200");
   }
 }
 
