@@ -270,7 +270,7 @@ int RunApply(const ApplyFlags& f) {
     text = ReadStdin(64 << 20);
     base_dir = ".";
   } else {
-    absl::StatusOr<std::string> read = ReadFile(f.file);
+    absl::StatusOr<std::string> read = ReadFile(f.file, catalog::kMaxCatalogBytes);
     if (!read.ok()) return Fail(kApply, read.status());
     text = std::move(*read);
     base_dir = Dirname(f.file);

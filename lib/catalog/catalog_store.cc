@@ -15,7 +15,7 @@ std::string StowageDir(const std::string& store_dir) {
 
 // The catalog at `path` with its bytes ("" when there is no file).
 absl::StatusOr<std::pair<Catalog, std::string>> Load(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadFile(path);
+  absl::StatusOr<std::string> text = ReadFile(path, kMaxCatalogBytes);
   if (absl::IsNotFound(text.status())) {
     return std::make_pair(Catalog{}, std::string());
   }

@@ -15,6 +15,7 @@
 #define STOWAGE_LIB_CATALOG_CATALOG_STORE_H_
 
 #include <functional>
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -25,6 +26,10 @@ namespace stowage::catalog {
 
 // STORE/stowage/catalog.json.
 std::string CatalogPath(const std::string& store_dir);
+
+// The largest catalog.json (or apply file) read: READMEs of a large site
+// add up. A guard against a mistaken file, not a format limit.
+inline constexpr uint64_t kMaxCatalogBytes = uint64_t{1} << 30;
 
 // The store's catalog; an empty one when catalog.json does not exist. A
 // stored file that does not parse or breaks a rule is DataLoss, with

@@ -140,7 +140,7 @@ bool Layout::HasBlob(absl::string_view digest) const {
 
 absl::StatusOr<Index> Layout::ReadIndex() const {
   std::string path = JoinPath(dir_, "index.json");
-  absl::StatusOr<std::string> text = ReadFile(path);
+  absl::StatusOr<std::string> text = ReadFile(path, kMaxIndexBytes);
   if (!text.ok()) {
     if (absl::IsNotFound(text.status())) {
       return absl::DataLossError(absl::StrCat(path, ": missing"));

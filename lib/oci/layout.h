@@ -22,6 +22,11 @@
 
 namespace stowage::oci {
 
+// index.json is read whole; a large store's is large (about 220 bytes a
+// tag: 100,000 repositories of a few tags each pass 64 MiB). A guard
+// against a mistaken file, not a format limit.
+inline constexpr uint64_t kMaxIndexBytes = uint64_t{1} << 30;
+
 // A layout's index.json: the document (unknown fields kept) and its entries.
 struct Index {
   JsonValue doc;

@@ -408,8 +408,9 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
   if (options.catalog) {
     ASSIGN_OR_RETURN(templates, site::Templates::Load(options.templates_dir));
     ASSIGN_OR_RETURN(meta, catalog::ReadCatalog(store.dir()));
+    // ReadCatalog read it just now; a file that vanished since is "".
     meta_digest = Sha256::DigestOf(
-        ReadFile(catalog::CatalogPath(store.dir())).value_or(""));
+        ReadFile(catalog::CatalogPath(store.dir()), catalog::kMaxCatalogBytes).value_or(""));
   }
   std::string options_line =
       OptionsLine(options, report.registry_host, templates ? &*templates : nullptr);

@@ -429,7 +429,7 @@ absl::StatusOr<std::vector<TagEntry>> Store::Tags(
 
 absl::StatusOr<TagScan> Store::ScanTags() const {
   std::string path = JoinPath(dir(), "index.json");
-  absl::StatusOr<std::string> read = ReadFile(path);
+  absl::StatusOr<std::string> read = ReadFile(path, oci::kMaxIndexBytes);
   if (!read.ok()) {
     // As Layout::ReadIndex.
     if (absl::IsNotFound(read.status())) {
