@@ -8,7 +8,10 @@ publish can be benchmarked on tens of thousands of tags:
   * LAYERS shared layer blobs (default 200) of 1-8 KiB of seeded random bytes
     (media type application/vnd.oci.image.layer.v1.tar+gzip; the bytes are
     not really gzip: nothing in publish looks inside a layer);
-  * REPOS repositories (default 10,000) named org<N>/app<M> (100 per org);
+  * REPOS repositories (default 10,000) named org<N>/app<M> (100 per org),
+    or, with --repo-names FILE, the names that FILE lists one a line (then
+    REPOS is their number; bench/make_synthetic_catalog.py writes such a
+    file);
   * TAGS tags (default 50,000) spread over them: every repository has at
     least one, the rest land on repositories picked at random (so a few
     repositories have many tags), named v1, v2, ...;
@@ -24,7 +27,8 @@ as stowage itself writes it; oci-layout is {"imageLayoutVersion":"1.0.0"};
 STORE/stowage/tmp exists; files are mode 0644 and folders 0755. The output is
 a function of the arguments and --seed only.
 
-Run:  bench/make_synthetic_store.py STORE [--repos N] [--tags N] [--layers N]
+Run:  bench/make_synthetic_store.py STORE [--repos N | --repo-names FILE]
+                                          [--tags N] [--layers N]
                                           [--seed N] [--force]
 STORE must not exist (or be removed first with --force). Python 3 stdlib only.
 At the defaults: about 100,200 blobs, 0.9 MB of layers plus ~100k small
@@ -82,13 +86,27 @@ def write_file(path, data):
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("store")
-    ap.add_argument("--repos", type=int, default=10000)
+    ap.add_argument("--repos", type=int, default=None,
+                    help="number of repositories org<N>/app<M> (default 10000)")
+    ap.add_argument("--repo-names", metavar="FILE",
+                    help="the repository names, one a line (instead of --repos)")
     ap.add_argument("--tags", type=int, default=50000)
     ap.add_argument("--layers", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--force", action="store_true",
                     help="remove STORE first if it exists")
     args = ap.parse_args(argv)
+    names = None
+    if args.repo_names is not None:
+        if args.repos is not None:
+            ap.error("give --repos or --repo-names, not both")
+        with open(args.repo_names) as f:
+            names = [line.strip() for line in f if line.strip()]
+        if len(set(names)) != len(names):
+            ap.error(f"{args.repo_names}: a repository is named twice")
+        args.repos = len(names)
+    elif args.repos is None:
+        args.repos = 10000
     if args.repos < 1 or args.tags < args.repos or args.layers < 3:
         ap.error("need repos >= 1, tags >= repos, layers >= 3")
 
@@ -122,7 +140,7 @@ def main(argv):
 
     entries = []
     for r in range(args.repos):
-        repo = f"org{r // 100}/app{r}"
+        repo = names[r] if names is not None else f"org{r // 100}/app{r}"
         for t in range(1, counts[r] + 1):
             tag = f"v{t}"
             ref = f"{repo}:{tag}"
