@@ -116,6 +116,8 @@ TEST_F(PublishTreeTest, RepublishWritesOnlyWhatChanged) {
   Result again = Publish(out);
   ASSERT_EQ(again.exit_code, 0);
   EXPECT_THAT(again.out, HasSubstr("nothing changed since the last publish"));
+  // The store has 4 repositories (the state file's other lines are not).
+  EXPECT_THAT(again.out, HasSubstr("(4 repositories)"));
   Result checked = S({"publish", out, "--full", "--server", "nginx,apache,caddy,s3",
                       "--serve-root", "/srv/stowage", "--listen", "127.0.0.1:8080"});
   ASSERT_EQ(checked.exit_code, 0);

@@ -23,6 +23,7 @@
 #include "lib/crypto/sha256.h"
 #include "lib/json/json_writer.h"
 #include "lib/catalog/catalog_store.h"
+#include "lib/catalog/metadata.h"
 #include "lib/markdown/markdown.h"
 #include "lib/publish/catalog.h"
 #include "lib/site/site.h"
@@ -267,7 +268,7 @@ constexpr char kBlobLinkTarget[] = "../blobs/sha256";
 std::string OptionsLine(const PublishOptions& options, const std::string& registry_host,
                         const site::Templates* templates) {
   JsonWriter w;
-  w.StartObject().Key("format").Int(2).Key("servers").StartArray();
+  w.StartObject().Key("format").Int(3).Key("servers").StartArray();
   for (Server s : options.servers) w.Int(static_cast<int>(s));
   w.EndArray();
   w.Key("serveRoot").String(options.serve_root);
@@ -319,14 +320,23 @@ std::map<std::string, std::string> Fingerprints(const std::vector<store::TagSumm
   return out;
 }
 
-// The state file: the options line, the store line (the digest of the
-// store's index.json and the --repo patterns), then "repository
-// fingerprint" lines.
+// The state file: kStateHeaderLines lines (the options line; the store
+// line: the digests of the store's index.json and catalog and the --repo
+// patterns; the search line: the digest of what the catalog's search index
+// shows, or "search -"), then "repository fingerprint" lines.
+constexpr size_t kStateHeaderLines = 3;
+
 std::string StateText(const std::string& options_line, const std::string& store_line,
+                      const std::string& search_line,
                       const std::map<std::string, std::string>& fingerprints) {
-  std::string out = absl::StrCat(options_line, "\n", store_line, "\n");
+  std::string out = absl::StrCat(options_line, "\n", store_line, "\n", search_line, "\n");
   for (const auto& [repo, fp] : fingerprints) absl::StrAppend(&out, repo, " ", fp, "\n");
   return out;
+}
+
+// The state file's lines, without empty ones.
+std::vector<absl::string_view> StateLines(absl::string_view state) {
+  return absl::StrSplit(state, '\n', absl::SkipEmpty());
 }
 
 // Removes `rel` (a folder under `root`) and its parents up to `root` while
@@ -348,17 +358,12 @@ absl::Status RemoveEmptyParents(const std::string& root, std::string rel) {
 absl::flat_hash_map<absl::string_view, absl::string_view> PreviousFingerprints(
     absl::string_view previous, const std::string& options_line) {
   absl::flat_hash_map<absl::string_view, absl::string_view> out;
-  std::vector<absl::string_view> lines = absl::StrSplit(previous, '\n', absl::SkipEmpty());
+  std::vector<absl::string_view> lines = StateLines(previous);
   if (lines.empty() || lines[0] != options_line) return out;
   out.reserve(lines.size());
-  for (size_t i = 2; i < lines.size(); ++i) {
+  for (size_t i = kStateHeaderLines; i < lines.size(); ++i) {
     size_t space = lines[i].find(' ');
-    // Repositories' names have a '/'; other lines ("search ...") are not
-    // repositories.
-    if (space == absl::string_view::npos ||
-        lines[i].substr(0, space).find('/') == absl::string_view::npos) {
-      continue;
-    }
+    if (space == absl::string_view::npos) continue;
     out.emplace(lines[i].substr(0, space), lines[i].substr(space + 1));
   }
   return out;
@@ -408,9 +413,8 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
   if (options.catalog) {
     ASSIGN_OR_RETURN(templates, site::Templates::Load(options.templates_dir));
     ASSIGN_OR_RETURN(meta, catalog::ReadCatalog(store.dir()));
-    // ReadCatalog read it just now; a file that vanished since is "".
-    meta_digest = Sha256::DigestOf(
-        ReadFile(catalog::CatalogPath(store.dir()), catalog::kMaxCatalogBytes).value_or(""));
+    // Equal catalogs serialize to equal bytes: no second read of the file.
+    meta_digest = Sha256::DigestOf(catalog::SerializeCatalog(meta));
   }
   std::string options_line =
       OptionsLine(options, report.registry_host, templates ? &*templates : nullptr);
@@ -436,7 +440,7 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
     // same bytes, the options the same. Done without reading a manifest.
     if (absl::StartsWith(previous, absl::StrCat(options_line, "\n", store_line, "\n"))) {
       report.skipped_repositories =
-          std::count(previous.begin(), previous.end(), '\n') - 2;
+          std::max(StateLines(previous).size(), kStateHeaderLines) - kStateHeaderLines;
       report.repositories = report.skipped_repositories;
       report.nothing_changed = true;
       return report;
@@ -574,7 +578,7 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
   // full publish; those whose tags or metadata changed otherwise), the
   // namespaces they are in, the home page, and the search index when a
   // repository's name, description, stars or badges changed.
-  std::string search_line;
+  std::string search_line = "search -";
   std::vector<std::string> catalog_files;    // written (or checked) now
   std::vector<std::string> catalog_removed;  // files of dropped repositories
   if (options.catalog) {
@@ -631,7 +635,8 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
     if (incremental_catalog) {
       render.repositories = &pages;
       render.namespaces = &namespaces;
-      render.search_index = previous.find("\n" + search_line + "\n") == std::string::npos;
+      std::vector<absl::string_view> before = StateLines(previous);
+      render.search_index = before.size() < kStateHeaderLines || before[2] != search_line;
     }
     ASSIGN_OR_RETURN(std::vector<site::SiteFile> site_files,
                      site::RenderSite(input, *templates, render));
@@ -741,8 +746,8 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
   for (const std::string& repo : published) {
     published_fingerprints[repo] = fingerprints[repo];
   }
-  std::string state_text = StateText(options_line, store_line, published_fingerprints);
-  if (!search_line.empty()) absl::StrAppend(&state_text, search_line, "\n");
+  std::string state_text =
+      StateText(options_line, store_line, search_line, published_fingerprints);
   std::string state_path = JoinPath(out_root, kStateFile);
   if (previous == state_text) {
     // Nothing was published differently: index.json is as it should be.
