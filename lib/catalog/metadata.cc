@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "lib/base/utf8.h"
 #include "lib/fs/file.h"
 #include "lib/json/json_writer.h"
 #include "lib/reference/reference.h"
@@ -22,38 +23,13 @@ constexpr absl::string_view kStarsRule =
 // forms, no surrogates, nothing above U+10FFFF).
 absl::StatusOr<size_t> CountCodePoints(absl::string_view text) {
   size_t count = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    size_t len = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      len = 1;
-      cp = c;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-      len = 2;
-      cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      len = 3;
-      cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      len = 4;
-      cp = c & 0x07;
-    }
-    bool ok = len > 0 && i + len <= text.size();
-    for (size_t k = 1; ok && k < len; ++k) {
-      unsigned char cc = static_cast<unsigned char>(text[i + k]);
-      ok = (cc & 0xc0) == 0x80;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if (ok && len == 3) ok = cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff);
-    if (ok && len == 4) ok = cp >= 0x10000 && cp <= 0x10ffff;
-    if (!ok) {
+  for (size_t i = 0; i < text.size(); ++count) {
+    Utf8Char c = DecodeUtf8(text, i);
+    if (!c.valid) {
       return absl::InvalidArgumentError(
           absl::StrCat("not valid UTF-8 (at byte ", i, ")"));
     }
-    i += len;
-    ++count;
+    i += c.length;
   }
   return count;
 }

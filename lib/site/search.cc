@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/base/status_macros.h"
+#include "lib/base/utf8.h"
 #include "lib/json/json_value.h"
 
 namespace stowage::site {
@@ -169,37 +170,8 @@ bool IsSplit(const JsonValue& node) {
 // One UTF-8 character of `s` at `i`: its code point and length. An invalid
 // byte is U+FFFD of length 1, as Go decodes it.
 std::pair<char32_t, size_t> Decode(absl::string_view s, size_t i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return {c, 1};
-  size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-  if (n == 0 || c > 0xF4 || i + n > s.size()) return {0xFFFD, 1};
-  char32_t r = c & (0xFF >> (n + 1));
-  for (size_t k = 1; k < n; ++k) {
-    unsigned char b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return {0xFFFD, 1};
-    r = (r << 6) | (b & 0x3F);
-  }
-  bool overlong = (n == 3 && r < 0x800) || (n == 4 && r < 0x10000);
-  if (overlong || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) return {0xFFFD, 1};
-  return {r, n};
-}
-
-void Encode(char32_t r, std::string& out) {
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xC0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xE0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  }
+  Utf8Char c = DecodeUtf8(s, i);
+  return {c.code_point, c.length};
 }
 
 struct Range {
@@ -402,7 +374,7 @@ void GoJsonString(absl::string_view s, std::string& out) {
     } else if (invalid) {
       out += "\\ufffd";
     } else {
-      Encode(r, out);
+      AppendUtf8(r, out);
     }
   }
   out += '"';
@@ -469,7 +441,7 @@ std::string Ellipsis(absl::string_view text, int max_width) {
   }
   auto runes = [&](size_t count) {  // Go's string([]rune(s)[:count])
     std::string out;
-    for (size_t k = 0; k < count && k < chars.size(); ++k) Encode(chars[k].first, out);
+    for (size_t k = 0; k < count && k < chars.size(); ++k) AppendUtf8(chars[k].first, out);
     return out;
   };
   if (max_width == 1) return runes(1);
