@@ -59,20 +59,7 @@ class CatalogTest : public ::testing::Test {
   // Imports a one-manifest image, built by hand, as REPOSITORY:TAG.
   void AddTag(const std::string& name) {
     std::string layout = MakeTempDir();
-    Result mk = Shell(
-        "set -e; cd " + layout + "; mkdir -p blobs/sha256; printf '{}' > c; "
-        "cd_=$(sha256sum c | cut -c1-64); mv c blobs/sha256/$cd_; "
-        "printf '{\"schemaVersion\":2,\"mediaType\":\"application/"
-        "vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":"
-        "\"application/vnd.oci.image.config.v1+json\",\"digest\":"
-        "\"sha256:%s\",\"size\":2},\"layers\":[]}' $cd_ > m; "
-        "md=$(sha256sum m | cut -c1-64); ms=$(stat -c %s m); "
-        "mv m blobs/sha256/$md; "
-        "printf '{\"imageLayoutVersion\":\"1.0.0\"}' > oci-layout; "
-        "printf '{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
-        "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":"
-        "\"sha256:%s\",\"size\":%s,\"annotations\":{"
-        "\"org.opencontainers.image.ref.name\":\"v1\"}}]}' $md $ms > index.json");
+    Result mk = MakeTinyLayout(layout);
     ASSERT_EQ(mk.exit_code, 0) << mk.err;
     Result imp = Run({"import", "--store", store_, "oci:" + layout + ":v1", name});
     ASSERT_EQ(imp.exit_code, 0) << imp.err;

@@ -105,6 +105,23 @@ Result MakeImages(const std::string& dir) {
   return Shell("bash " + Runfile("tests/images/make_images.sh") + " " + dir + " >/dev/null");
 }
 
+Result MakeTinyLayout(const std::string& dir) {
+  return Shell(
+      "set -e; mkdir -p " + dir + "/blobs/sha256; cd " + dir + "; printf '{}' > c; "
+      "cd_=$(sha256sum c | cut -c1-64); mv c blobs/sha256/$cd_; "
+      "printf '{\"schemaVersion\":2,\"mediaType\":\"application/"
+      "vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":"
+      "\"application/vnd.oci.image.config.v1+json\",\"digest\":"
+      "\"sha256:%s\",\"size\":2},\"layers\":[]}' $cd_ > m; "
+      "md=$(sha256sum m | cut -c1-64); ms=$(stat -c %s m); "
+      "mv m blobs/sha256/$md; "
+      "printf '{\"imageLayoutVersion\":\"1.0.0\"}' > oci-layout; "
+      "printf '{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+      "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":"
+      "\"sha256:%s\",\"size\":%s,\"annotations\":{"
+      "\"org.opencontainers.image.ref.name\":\"v1\"}}]}' $md $ms > index.json");
+}
+
 size_t CountLines(const std::string& s) {
   return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
 }

@@ -47,6 +47,11 @@ std::string RefDigest(const std::string& layout, const std::string& ref);
 // skopeo and buildah) into `dir`.
 Result MakeImages(const std::string& dir);
 
+// Writes into `dir` (made if missing) the smallest OCI layout: one image
+// manifest with an empty config ("{}") and no layers, tagged "v1". Needs
+// only sh and coreutils (no umoci), for tests of names and metadata.
+Result MakeTinyLayout(const std::string& dir);
+
 // How many lines `s` holds ('\n' characters).
 size_t CountLines(const std::string& s);
 

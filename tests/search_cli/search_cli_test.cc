@@ -82,23 +82,9 @@ class SearchCliTest : public ::testing::Test {
     ASSERT_EQ(Shell("chmod 755 " + world->dir).exit_code, 0);
     ASSERT_EQ(Stowage({"init", world->store}).exit_code, 0);
 
-    // A one-manifest image built by hand (as tests/catalog_test.cc does),
-    // imported under several names.
+    // A one-manifest image built by hand, imported under several names.
     std::string layout = world->dir + "/layout";
-    Result mk = Shell(
-        "set -e; mkdir -p " + layout + "/blobs/sha256; cd " + layout + "; printf '{}' > c; "
-        "cd_=$(sha256sum c | cut -c1-64); mv c blobs/sha256/$cd_; "
-        "printf '{\"schemaVersion\":2,\"mediaType\":\"application/"
-        "vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":"
-        "\"application/vnd.oci.image.config.v1+json\",\"digest\":"
-        "\"sha256:%s\",\"size\":2},\"layers\":[]}' $cd_ > m; "
-        "md=$(sha256sum m | cut -c1-64); ms=$(stat -c %s m); "
-        "mv m blobs/sha256/$md; "
-        "printf '{\"imageLayoutVersion\":\"1.0.0\"}' > oci-layout; "
-        "printf '{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
-        "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":"
-        "\"sha256:%s\",\"size\":%s,\"annotations\":{"
-        "\"org.opencontainers.image.ref.name\":\"v1\"}}]}' $md $ms > index.json");
+    Result mk = MakeTinyLayout(layout);
     ASSERT_EQ(mk.exit_code, 0) << mk.err;
     for (std::string name : {"library/python:3", "library/nginx:1", "team/app:v1",
                              "team/app:v2", "team/web-server:v1", "team/app-tools:v1",
