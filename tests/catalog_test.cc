@@ -14,6 +14,7 @@ namespace stowage {
 namespace {
 
 using ::stowage::testing::MakeTempDir;
+using ::stowage::testing::MakeTinyLayout;
 using ::stowage::testing::Result;
 using ::stowage::testing::RunProgram;
 using ::stowage::testing::Runfile;

@@ -22,6 +22,7 @@ namespace stowage {
 namespace {
 
 using ::stowage::testing::CountLines;
+using ::stowage::testing::MakeTinyLayout;
 using ::stowage::testing::Daemon;
 using ::stowage::testing::FreePort;
 using ::stowage::testing::Result;
