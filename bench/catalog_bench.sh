@@ -21,9 +21,10 @@
 #             restores metadata an interrupted run left changed)
 #
 # What it measures (whole-process wall time from $EPOCHREALTIME around
-# /usr/bin/time, peak RSS from its %M; medians over the counted runs; page
-# cache warm: the store was just written or read). --only matches the names
-# "N-full", "N-same", "N-bytes", "N-queries", "N-stars":
+# /usr/bin/time, peak RSS from its %M, CPU time from its %U + %S; medians
+# over the counted runs; page cache warm: the store was just written or
+# read). --only matches the names "N-full", "N-same", "N-bytes",
+# "N-queries", "N-stars":
 #   N-full     RUNS pairs (default 3; RUNS_LARGE, default 1, from
 #              LARGE_FROM = 50,000 repositories) of full publishes into a
 #              fresh OUTDIR (the old one removed and `sync`ed, untimed):
@@ -71,20 +72,23 @@
 #              search index nodes, v2/ and other files: expected, the
 #              repository's page, its namespace's page, the home page (when
 #              the home's lists change) and some search index nodes. Should
-#              `repo set` fail (it does at 300,000 tags: see the report), the
-#              failure is printed and recorded and the same change is made by
-#              `stowage repo apply` of catalog.json with that value changed
-#              (timed as setcmd-apply)
+#              `repo set` fail (before commit 90e59d0 it refused the 69 MB
+#              index.json of 300,000 tags), the failure is printed and
+#              recorded and the same change is made by `stowage repo apply`
+#              of catalog.json with that value changed (timed as
+#              setcmd-apply)
 #
 # Results: a table on stdout and WORKDIR/results.tsv, one row per figure:
-#   repos  measurement  value  unit  n  min  max  rss_mib
-# times: value the median (s), n the runs; bytes: value the total, n the
-# files, max the largest file; queries ("query <kind>: <text>" and "typed
-# ..."): value the bytes downloaded, n the nodes fetched, max the largest of
-# them; "found full name: ...": value the rank of that repository in the
-# results, 0 when absent. Per-run publish summaries ("W written, L linked, R removed, U
-# unchanged") go to WORKDIR/counts.txt, the replaced files of each N-stars
-# run to WORKDIR/N/stars-changed-<run>.txt.
+#   repos  measurement  value  unit  n  min  max  rss_mib  cpu_s
+# times: value the median wall time (s), n the runs, cpu_s the median of
+# user + system CPU time (steadier than wall time on a shared machine);
+# bytes: value the total, n the files, max the largest file; queries
+# ("query <kind>: <text>" and "typed ..."): value the bytes downloaded, n
+# the nodes fetched, max the largest of them; "found full name: ...": value
+# the rank of that repository in the results, 0 when absent. Per-run publish
+# summaries ("W written, L linked, R removed, U unchanged") go to
+# WORKDIR/counts.txt, the replaced files of each N-stars run to
+# WORKDIR/N/stars-changed-<run>.txt.
 #
 # Needs: python3, /usr/bin/time (apt-get install -y time), coreutils,
 # findutils, timeout. The stowage binary: $STOWAGE, else
@@ -97,8 +101,9 @@
 #                              [--workdir DIR] [--timeout SECONDS] [--rebuild]
 #   --only REGEX   run only the measurements whose name matches, e.g.
 #                  '^10000-' or 'queries' (the data is built or reused anyway)
-#   --timeout S    a publish running longer than S seconds (default 900) is
-#                  stopped and reported as a failure
+#   --timeout S    a timed command (publish, repo set, ...) running longer
+#                  than S seconds (default 900) is stopped (SIGINT) and the
+#                  script ends, naming it
 #   --rebuild      regenerate the synthetic stores even if reusable
 #   env: STOWAGE, CATALOG_BENCH_DIR (work dir, default
 #        /var/tmp/stowage-catalog-bench)
@@ -106,8 +111,9 @@
 # small blobs and each published tree about 1.4 million names (hard links);
 # 10,000 is a tenth of that. The work dir is left in place (the stores, the
 # catalog's OUTDIR N/out-cat, N/out-nocat, results.tsv); rm -rf it.
-# Time (2 cores): 10,000 about 5 minutes with the defaults; 100,000 with one
-# run about 20-30 minutes (a full publish alone takes minutes).
+# Time (2 cores): 10,000 about 4 minutes with the defaults; 100,000 about
+# 15 minutes with one run, each more run another 5-8 (a full publish with
+# the catalog takes 3-6 minutes there, one without 1.5).
 # Profiling (by hand, on the work dir this leaves):
 #   perf record -F 250 -g WORKDIR/stowage publish -q --store WORKDIR/N/store OUT
 #   perf report --children --sort sym --stdio -g none
@@ -159,37 +165,46 @@ counts="$workdir/counts.txt"
 tf="$workdir/time.out"; of="$workdir/out.txt"; ef="$workdir/err.txt"
 
 # ---------------------------------------------------------------- timing
-walls=(); rss=0; last_line=''
-# timed CMD...: one timed run; appends to walls/rss, keeps publish's line.
+walls=(); cpus=(); rss=0; last_line=''
+# timed CMD...: one timed run; appends to walls/cpus/rss, keeps publish's
+# line.
 timed() {
-  local t0 t1 e m rc=0
+  local t0 t1 e m u k rc=0
   t0="$EPOCHREALTIME"
-  /usr/bin/time -f '%e %M' -o "$tf" timeout --signal=INT "$timeout_s" "$@" > "$of" 2> "$ef" || rc=$?
+  /usr/bin/time -f '%e %M %U %S' -o "$tf" timeout --signal=INT "$timeout_s" "$@" > "$of" 2> "$ef" || rc=$?
   t1="$EPOCHREALTIME"
   if [ "$rc" -ne 0 ]; then
     [ "$rc" -eq 124 ] && echo "TIMEOUT after $timeout_s s: $*" >&2
     echo "FAILED (exit $rc): $*" >&2; tail -n 5 "$ef" "$of" >&2; tail -n 3 "$tf" >&2; exit 1
   fi
-  read -r e m < <(tail -n 1 "$tf")
+  read -r e m u k < <(tail -n 1 "$tf")
   walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", b-a}')")
+  cpus+=("$(awk -v a="$u" -v b="$k" 'BEGIN{printf "%.2f", a+b}')")
   [ "$m" -gt "$rss" ] && rss="$m"
   last_line="$(grep -h -o '[0-9]* written, [0-9]* linked, [0-9]* removed, [0-9]* unchanged\|nothing changed' "$of" "$ef" || true)"
   return 0
 }
-begin() { walls=(); rss=0; }
-# row REPOS NAME VALUE UNIT N MIN MAX RSS: one line of results.tsv.
-row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$results"; }
-# report REPOS NAME: median/min/max of walls, peak RSS.
+begin() { walls=(); cpus=(); rss=0; }
+# row REPOS NAME VALUE UNIT N MIN MAX RSS [CPU]: one line of results.tsv.
+row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "${9:--}" >> "$results"; }
+# median VALUES...: the median, "-" for none.
+median() {
+  [ $# -gt 0 ] || { echo -; return; }
+  printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {
+      printf "%.3f", (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2 }'
+}
+# report REPOS NAME: median/min/max of walls, peak RSS, median CPU time.
 report() {
-  local n_repos="$1" name="$2" stats med mn mx n mib
-  stats="$(printf '%s\n' "${walls[@]}" | sort -g | awk '{v[NR]=$1} END {
-      med = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2
-      printf "%.3f\t%.3f\t%.3f\t%d", med, v[1], v[NR], NR }')"
-  IFS=$'\t' read -r med mn mx n <<<"$stats"
+  local n_repos="$1" name="$2" med mn mx n mib cpu
+  med="$(median "${walls[@]}")"
+  mn="$(printf '%s\n' "${walls[@]}" | sort -g | awk 'NR == 1 {printf "%.3f", $1}')"
+  mx="$(printf '%s\n' "${walls[@]}" | sort -g | awk '{v = $1} END {printf "%.3f", v}')"
+  n="${#walls[@]}"
+  cpu="$(median "${cpus[@]}")"
   mib="$(awk -v k="$rss" 'BEGIN{if (k > 0) printf "%.1f", k/1024; else print "-"}')"
-  row "$n_repos" "$name" "$med" s "$n" "$mn" "$mx" "$mib"
-  printf '  %-14s median %8.3f s  (min %.3f, max %.3f, n=%d)  peak rss %7s MiB\n' \
-    "$name" "$med" "$mn" "$mx" "$n" "$mib" >&2
+  row "$n_repos" "$name" "$med" s "$n" "$mn" "$mx" "$mib" "$cpu"
+  printf '  %-14s median %8.3f s  (min %.3f, max %.3f, n=%d)  cpu %8s s  peak rss %7s MiB\n' \
+    "$name" "$med" "$mn" "$mx" "$n" "$cpu" "$mib" >&2
 }
 want() { [[ "$1" =~ $only ]]; }
 want_any() { local m; for m in full same bytes queries stars; do want "$1-$m" && return 0; done; return 1; }
@@ -254,8 +269,8 @@ for label, rels in groups:
 rows.append(("catalog total", tot[0], tot[1], tot[2], tot[4], tot[3]))
 with open(results, "a") as out:
     for label, count, size, alloc, big, bigname in rows:
-        out.write(f"{n}\tbytes {label}\t{size}\tB\t{count}\t-\t{big}\t-\n")
-        out.write(f"{n}\tallocated {label}\t{alloc}\tB\t{count}\t-\t-\t-\n")
+        out.write(f"{n}\tbytes {label}\t{size}\tB\t{count}\t-\t{big}\t-\t-\n")
+        out.write(f"{n}\tallocated {label}\t{alloc}\tB\t{count}\t-\t-\t-\t-\n")
         print(f"  {label:24s} {count:8d} files {size:13,d} B ({alloc:13,d} B allocated)"
               f"  largest {big:10,d} B {bigname}", file=sys.stderr)
 EOF
@@ -353,12 +368,12 @@ for line in open(qfile):
     if kind.startswith("full name"):
         rank = next((i + 1 for i, c in enumerate(cands) if c[0] == q), 0)
         check += f"; the repository itself: {f'result {rank}' if rank else 'NOT FOUND'}"
-        rows.append(f"{n}\tfound {label}\t{rank}\trank\t-\t-\t-\t-")
+        rows.append(f"{n}\tfound {label}\t{rank}\trank\t-\t-\t-\t-\t-")
     print(f"  {label:42s} {b:9,d} {k:5d} {gz(path):8,d} {tb:9,d} {answer:10s} {len(cands):7d} {secs:8.3f}  {check}",
           file=sys.stderr)
-    rows.append(f"{n}\tquery {label}\t{b}\tB\t{k}\t-\t{big}\t-")
-    rows.append(f"{n}\ttyped {label}\t{tb}\tB\t{tk}\t-\t{tbig}\t-")
-    rows.append(f"{n}\tsearch --site {label}\t{secs:.3f}\ts\t1\t-\t-\t-")
+    rows.append(f"{n}\tquery {label}\t{b}\tB\t{k}\t-\t{big}\t-\t-")
+    rows.append(f"{n}\ttyped {label}\t{tb}\tB\t{tk}\t-\t{tbig}\t-\t-")
+    rows.append(f"{n}\tsearch --site {label}\t{secs:.3f}\ts\t1\t-\t-\t-\t-")
     worst_query = max(worst_query, (b, label), (tb, "typed " + label))
 
 # The worst query possible: every node is reached through its prefixes.
@@ -373,10 +388,10 @@ print(f"  index: {len(sizes)} nodes ({splits} split), {sum(sizes.values()):,d} B
 print(f"  worst possible query: a word ending at n/{worst}.json: {wb:,d} B in {wk} nodes "
       f"({gz(wpath):,d} B gzipped); worst query above: {worst_query[0]:,d} B ({worst_query[1]})",
       file=sys.stderr)
-rows.append(f"{n}\tsearch --site results differing from the emulation\t{mismatches}\tqueries\t-\t-\t-\t-")
-rows.append(f"{n}\tquery max of the set\t{worst_query[0]}\tB\t-\t-\t-\t-")
-rows.append(f"{n}\tquery worst possible (n/{worst}.json)\t{wb}\tB\t{wk}\t-\t{wbig}\t-")
-rows.append(f"{n}\tlargest index node (n/{largest}.json)\t{sizes[largest]}\tB\t1\t-\t{sizes[largest]}\t-")
+rows.append(f"{n}\tsearch --site results differing from the emulation\t{mismatches}\tqueries\t-\t-\t-\t-\t-")
+rows.append(f"{n}\tquery max of the set\t{worst_query[0]}\tB\t-\t-\t-\t-\t-")
+rows.append(f"{n}\tquery worst possible (n/{worst}.json)\t{wb}\tB\t{wk}\t-\t{wbig}\t-\t-")
+rows.append(f"{n}\tlargest index node (n/{largest}.json)\t{sizes[largest]}\tB\t1\t-\t{sizes[largest]}\t-\t-")
 with open(results, "a") as out:
     out.write("".join(r + "\n" for r in rows))
 EOF
@@ -451,7 +466,7 @@ EOF2
     done
   fi
   "$bin" publish -q --store "$dir/store" "$out"   # untimed: OUTDIR as the store
-  local setwalls=() setrss=0 pubwalls=() pubrss=0
+  local setwalls=() setcpus=() setrss=0 pubwalls=() pubcpus=() pubrss=0
   for i in $(seq 1 "$inc_runs"); do
     if [ $(( i % 2 )) -eq 1 ]; then target="$high"; else target="$orig"; fi
     begin
@@ -460,16 +475,16 @@ EOF2
     else
       timed "$bin" repo apply --store "$dir/store" "$dir/catalog-stars-$target.json"
     fi
-    setwalls+=("${walls[0]}"); [ "$rss" -gt "$setrss" ] && setrss="$rss"
+    setwalls+=("${walls[0]}"); setcpus+=("${cpus[0]}"); [ "$rss" -gt "$setrss" ] && setrss="$rss"
     snapshot "$out" "$dir/snap-before"
     begin; timed "$bin" publish --store "$dir/store" "$out"
-    pubwalls+=("${walls[0]}"); [ "$rss" -gt "$pubrss" ] && pubrss="$rss"
+    pubwalls+=("${walls[0]}"); pubcpus+=("${cpus[0]}"); [ "$rss" -gt "$pubrss" ] && pubrss="$rss"
     snapshot "$out" "$dir/snap-after"
     echo "    $n-stars run $i (stars $target): ${walls[0]} s, $last_line; replaced: $(changed "$dir/snap-before" "$dir/snap-after" "$repo" "$ns" "$dir/stars-changed-$i.txt")" \
       | tee -a "$counts" >&2
   done
-  walls=("${pubwalls[@]}"); rss="$pubrss"; report "$n" stars
-  walls=("${setwalls[@]}"); rss="$setrss"; report "$n" "$setname"
+  walls=("${pubwalls[@]}"); cpus=("${pubcpus[@]}"); rss="$pubrss"; report "$n" stars
+  walls=("${setwalls[@]}"); cpus=("${setcpus[@]}"); rss="$setrss"; report "$n" "$setname"
   rm -f "$dir/snap-before" "$dir/snap-after"
   # Back to the applied metadata, and OUTDIR with it.
   "$bin" repo apply --store "$dir/store" "$dir/cat/catalog.json" > /dev/null
@@ -484,23 +499,24 @@ for n in $repos_list; do
   prepare "$n" "$dir"
   r="$runs"; [ "$n" -ge "$large_from" ] && r="$runs_large"
   if want "$n-full"; then
-    catw=(); nocatw=(); diffs=(); catrss=0; nocatrss=0
+    catw=(); nocatw=(); diffs=(); catc=(); nocatc=(); cdiffs=(); catrss=0; nocatrss=0
     for i in $(seq 1 "$r"); do
       for which in $( [ $(( i % 2 )) -eq 1 ] && echo "nocat cat" || echo "cat nocat" ); do
         if [ "$which" = cat ]; then
           fresh_out "$cat_out"; begin; timed "$bin" publish --store "$dir/store" "$cat_out"
-          catw+=("${walls[0]}"); [ "$rss" -gt "$catrss" ] && catrss="$rss"
+          catw+=("${walls[0]}"); catc+=("${cpus[0]}"); [ "$rss" -gt "$catrss" ] && catrss="$rss"
         else
           fresh_out "$nocat_out"; begin; timed "$bin" publish --no-catalog --store "$dir/store" "$nocat_out"
-          nocatw+=("${walls[0]}"); [ "$rss" -gt "$nocatrss" ] && nocatrss="$rss"
+          nocatw+=("${walls[0]}"); nocatc+=("${cpus[0]}"); [ "$rss" -gt "$nocatrss" ] && nocatrss="$rss"
         fi
-        echo "    $n-full run $i $which: ${walls[0]} s, peak $(( rss / 1024 )) MiB, $last_line" | tee -a "$counts" >&2
+        echo "    $n-full run $i $which: ${walls[0]} s (cpu ${cpus[0]} s), peak $(( rss / 1024 )) MiB, $last_line" | tee -a "$counts" >&2
       done
       diffs+=("$(awk -v a="${catw[-1]}" -v b="${nocatw[-1]}" 'BEGIN{printf "%.4f", a-b}')")
+      cdiffs+=("$(awk -v a="${catc[-1]}" -v b="${nocatc[-1]}" 'BEGIN{printf "%.2f", a-b}')")
     done
-    walls=("${nocatw[@]}"); rss="$nocatrss"; report "$n" nocat-full
-    walls=("${catw[@]}"); rss="$catrss"; report "$n" cat-full
-    walls=("${diffs[@]}"); rss=0; report "$n" catalog-cost
+    walls=("${nocatw[@]}"); cpus=("${nocatc[@]}"); rss="$nocatrss"; report "$n" nocat-full
+    walls=("${catw[@]}"); cpus=("${catc[@]}"); rss="$catrss"; report "$n" cat-full
+    walls=("${diffs[@]}"); cpus=("${cdiffs[@]}"); rss=0; report "$n" catalog-cost
   fi
   if want "$n-same" || want "$n-bytes" || want "$n-queries" || want "$n-stars"; then
     # Untimed: OUTDIR as the store and its applied metadata are.
@@ -530,8 +546,8 @@ done
 # ---------------------------------------------------------------- report
 echo
 echo "times (s; catalog-cost = cat-full - nocat-full, pair by pair):"
-printf '%-8s %-16s %10s %10s %10s %3s %9s\n' repos measurement 'median s' 'min s' 'max s' n 'rss MiB'
-awk -F'\t' '$4 == "s" && $2 !~ /^search --site/ {printf "%-8s %-16s %10.3f %10.3f %10.3f %3d %9s\n", $1, $2, $3, $6, $7, $5, $8}' "$results"
+printf '%-8s %-16s %10s %10s %10s %3s %9s %9s\n' repos measurement 'median s' 'min s' 'max s' n 'cpu s' 'rss MiB'
+awk -F'\t' '$4 == "s" && $2 !~ /^search --site/ {printf "%-8s %-16s %10.3f %10.3f %10.3f %3d %9s %9s\n", $1, $2, $3, $6, $7, $5, $9, $8}' "$results"
 echo
 echo "catalog files (apparent bytes; largest file):"
 awk -F'\t' '$2 ~ /^bytes / {sub(/^bytes /, "", $2); printf "%-8s %-24s %8d files %14d B  largest %10d B\n", $1, $2, $5, $3, $7}' "$results"
