@@ -1,9 +1,11 @@
 #include "lib/http/http.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -11,18 +13,67 @@
 namespace stowage::http {
 namespace {
 
+// libcurl, loaded on first use rather than linked: its two dozen
+// dependencies (TLS, Kerberos, LDAP, IDN, ...) would cost every stowage
+// command about 35 ms of dynamic loading, and only `stowage search --site
+// URL` fetches anything. The headers still come from Debian's
+// libcurl4-openssl-dev, so the types and constants are libcurl's own; the
+// ABI of libcurl.so.4 is stable.
+struct Curl {
+  CURLcode (*global_init)(long flags);
+  CURL* (*easy_init)();
+  void (*easy_cleanup)(CURL* handle);
+  CURLcode (*easy_setopt)(CURL* handle, CURLoption option, ...);
+  CURLcode (*easy_perform)(CURL* handle);
+  CURLcode (*easy_getinfo)(CURL* handle, CURLINFO info, ...);
+  const char* (*easy_strerror)(CURLcode code);
+  // Why loading failed; "" when every function above is set.
+  std::string error;
+};
+
+// libcurl's functions, loaded and initialized (curl_global_init) exactly
+// once, whichever thread asks first: curl_global_init is not thread-safe,
+// a function-local static is. Never unloaded or cleaned up: other threads
+// may still be inside Get at exit.
+const Curl& LoadCurl() {
+  static const Curl* const curl = [] {
+    auto* c = new Curl();
+    void* lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) {
+      const char* why = dlerror();
+      c->error = absl::StrCat(
+          "cannot load libcurl (", why != nullptr ? why : "libcurl.so.4 not found",
+          "); fetching over HTTP needs it: install Debian's libcurl4");
+      return c;
+    }
+    auto load = [&](auto& fn, const char* name) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(lib, name));
+      if (fn == nullptr && c->error.empty()) {
+        c->error = absl::StrCat("libcurl.so.4 has no ", name, ": too old a libcurl");
+      }
+    };
+    load(c->global_init, "curl_global_init");
+    load(c->easy_init, "curl_easy_init");
+    load(c->easy_cleanup, "curl_easy_cleanup");
+    load(c->easy_setopt, "curl_easy_setopt");
+    load(c->easy_perform, "curl_easy_perform");
+    load(c->easy_getinfo, "curl_easy_getinfo");
+    load(c->easy_strerror, "curl_easy_strerror");
+    if (c->error.empty()) {
+      CURLcode code = c->global_init(CURL_GLOBAL_DEFAULT);
+      if (code != CURLE_OK) {
+        c->error = absl::StrCat("curl_global_init: ", c->easy_strerror(code));
+      }
+    }
+    return c;
+  }();
+  return *curl;
+}
+
 struct CurlDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+  void operator()(CURL* handle) const { LoadCurl().easy_cleanup(handle); }
 };
 using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
-
-// curl_global_init is not thread-safe; a function-local static runs it
-// exactly once, whichever thread calls Get first. Never cleaned up: other
-// threads may still be inside Get at exit.
-CURLcode GlobalInit() {
-  static const CURLcode code = curl_global_init(CURL_GLOBAL_DEFAULT);
-  return code;
-}
 
 struct Sink {
   std::string* body;
@@ -44,7 +95,7 @@ size_t Write(char* data, size_t size, size_t count, void* user) {
 absl::Status CurlError(CURLcode code, const char* detail, const std::string& what,
                        const Sink& sink) {
   std::string message =
-      absl::StrCat(what, ": ", detail[0] != '\0' ? detail : curl_easy_strerror(code));
+      absl::StrCat(what, ": ", detail[0] != '\0' ? detail : LoadCurl().easy_strerror(code));
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -98,42 +149,40 @@ absl::Status HttpError(long status, const std::string& what, const char* effecti
 
 absl::StatusOr<std::string> Get(const std::string& url, const GetOptions& options) {
   const std::string what = absl::StrCat("GET ", url);
-  if (CURLcode init = GlobalInit(); init != CURLE_OK) {
-    return absl::InternalError(
-        absl::StrCat(what, ": curl_global_init: ", curl_easy_strerror(init)));
-  }
-  CurlHandle curl(curl_easy_init());
+  const Curl& lib = LoadCurl();
+  if (!lib.error.empty()) return absl::FailedPreconditionError(absl::StrCat(what, ": ", lib.error));
+  CurlHandle curl(lib.easy_init());
   if (curl == nullptr) return absl::InternalError(absl::StrCat(what, ": curl_easy_init failed"));
 
   std::string body;
   Sink sink{&body, options.max_bytes};
   char detail[CURL_ERROR_SIZE] = {0};
   CURL* h = curl.get();
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(h, CURLOPT_MAXREDIRS, static_cast<long>(options.max_redirects));
+  lib.easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
+  lib.easy_setopt(h, CURLOPT_URL, url.c_str());
+  lib.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  lib.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  lib.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+  lib.easy_setopt(h, CURLOPT_MAXREDIRS, static_cast<long>(options.max_redirects));
   // Timeouts without signals: SIGALRM would be unsafe with several threads.
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+  lib.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  lib.easy_setopt(h, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(absl::ToInt64Milliseconds(options.timeout)));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+  lib.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(absl::ToInt64Milliseconds(options.connect_timeout)));
-  curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
-  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl decodes
-  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_bytes));
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Write);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+  lib.easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
+  lib.easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl decodes
+  lib.easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_bytes));
+  lib.easy_setopt(h, CURLOPT_WRITEFUNCTION, Write);
+  lib.easy_setopt(h, CURLOPT_WRITEDATA, &sink);
 
-  CURLcode code = curl_easy_perform(h);
+  CURLcode code = lib.easy_perform(h);
   if (code != CURLE_OK) return CurlError(code, detail, what, sink);
   long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  lib.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   if (status < 200 || status > 299) {
     char* effective = nullptr;
-    curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &effective);
+    lib.easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &effective);
     return HttpError(status, what, effective, url);
   }
   return body;

@@ -7,7 +7,8 @@
 // to file:// or any other scheme fails). TLS peers are verified with the
 // system's CA certificates. Get may be called from several threads at once:
 // each call has its own handle, and libcurl's global state is initialized
-// once, on first use.
+// once, on first use. libcurl itself (libcurl.so.4) is loaded on that first
+// use too, not at program start (see http.cc).
 
 #ifndef STOWAGE_LIB_HTTP_HTTP_H_
 #define STOWAGE_LIB_HTTP_HTTP_H_
@@ -41,7 +42,8 @@ struct GetOptions {
 //   ResourceExhausted  the body is larger than options.max_bytes
 //   InvalidArgument    a malformed URL, or a scheme other than http(s)
 //   FailedPrecondition too many redirects, or another status (1xx, 3xx
-//                      without Location, other 4xx), which the message names
+//                      without Location, other 4xx), which the message
+//                      names; or libcurl.so.4 cannot be loaded
 //   Unknown            anything else libcurl reports (its message follows)
 absl::StatusOr<std::string> Get(const std::string& url, const GetOptions& options);
 
