@@ -1,7 +1,9 @@
 // Client-side search over the static index in _catalog/search/ (written by
 // stowage publish; the format is described in lib/site/site.h).
 // A query downloads only the few small index nodes on the path of its
-// longest word, never the whole catalog.
+// longest word (and, for several words, of its words joined), never the
+// whole catalog. lib/site/search.cc (stowage search --site) does the same;
+// keep the two in step.
 (function () {
   "use strict";
   var MAX = 25;
@@ -70,18 +72,33 @@
       (list.length > MAX ? "Showing the best " + MAX + " of " + list.length : list.length) + " repositor" + (list.length === 1 ? "y" : "ies") + " match \u201c" + query + "\u201d.";
   }
 
+  // Matches: the repositories with a word that starts with the longest word
+  // and whose text holds the other words; for several words, also those
+  // with a word that starts with the words joined ("acme/api-app":
+  // "acmeapiapp"; the index has every name's words joined) and whose text
+  // holds every word, when that lookup ends on a leaf. The joined lookup
+  // finds a full name even when its longest word alone ends on a split
+  // node, whose "top" is only the best 25 for that word.
   var latest = 0;
   function search() {
     var query = input.value.trim(), ws = words(query), ticket = ++latest;
     if (ws.length === 0) { results.textContent = ""; status.textContent = "Type to search."; return; }
     var longest = ws.reduce(function (a, b) { return b.length > a.length ? b : a; });
     var others = ws.filter(function (w) { return w !== longest; });
-    lookup(longest, longest[0]).then(function (n) {
+    var joined = ws.length > 1 ? ws.join("") : "";
+    Promise.all([lookup(longest, longest[0]), joined ? lookup(joined, joined[0]) : null]).then(function (found) {
       if (ticket !== latest) return;
-      var list = candidates(n, longest).filter(function (r) {
-        var text = (r[0] + " " + r[1]).toLowerCase();
-        return others.every(function (w) { return text.indexOf(w) >= 0; });
-      });
+      var seen = Object.create(null), list = [];
+      function add(n, word, must) {
+        candidates(n, word).forEach(function (r) {
+          var text = (r[0] + " " + r[1]).toLowerCase();
+          if (seen[r[0]] || !must.every(function (w) { return text.indexOf(w) >= 0; })) return;
+          seen[r[0]] = true;
+          list.push(r);
+        });
+      }
+      add(found[0], longest, others);
+      if (found[1] && !found[1].split) add(found[1], joined, ws);
       show(rank(list, query), query);
     });
   }

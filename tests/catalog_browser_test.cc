@@ -140,11 +140,11 @@ TEST(CatalogBrowserTest, BrowsesSearchesAndStaysOnLoopback) {
   // Every check ran and passed (the script also exits non-zero otherwise).
   EXPECT_THAT(OkLines(run.out),
               ::testing::ElementsAre("home", "home-namespaces", "search-typing", "search-name",
-                                     "search-no-match", "search-from-home", "console-search",
-                                     "console-search-from-home", "repository-readme",
-                                     "repository-script-inert", "repository-tags", "namespace",
-                                     "nojs-browse", "nojs-nested", "nojs-search-page",
-                                     "network-local-only", "no-http-errors"))
+                                     "search-full-name", "search-no-match", "search-from-home",
+                                     "console-search", "console-search-from-home",
+                                     "repository-readme", "repository-script-inert",
+                                     "repository-tags", "namespace", "nojs-browse", "nojs-nested",
+                                     "nojs-search-page", "network-local-only", "no-http-errors"))
       << report;
   for (const char* png : {"home.png", "search.png", "repository.png", "namespace.png"}) {
     Result magic = Shell("head -c 8 " + shots + "/" + png + " | od -An -tx1");

@@ -152,6 +152,72 @@ TEST_F(PublishTreeTest, RepublishWritesOnlyWhatChanged) {
   EXPECT_EQ(Listing(out), Listing(work_ + "/fresh"));
 }
 
+// A namespace's repositories are listed 100 a page: u/NS/index.html, then
+// u/NS/_page/N/index.html. An incremental publish removes the pages past a
+// shrunk namespace's new end, and all of a gone namespace's.
+TEST_F(PublishTreeTest, NamespacePagesFollowTheNamespace) {
+  // The store's index.json through a jq filter, as another tool would write
+  // it: one write, where 201 `stowage tag` runs would take seconds.
+  auto edit_index = [&](const std::string& filter) {
+    return Shell("cd " + store_ + " && jq -c 'def ref: "
+                 ".annotations[\"org.opencontainers.image.ref.name\"]; " + filter +
+                 "' index.json > index.json.new && mv index.json.new index.json");
+  };
+  // Keeps many/app<i> for i < n.
+  auto keep_many = [&](int n) {
+    return edit_index(absl::StrCat(
+        ".manifests |= map(select(((ref | startswith(\"many/\")) | not) or "
+        "((ref[8:11] | tonumber) < ", n, ")))"));
+  };
+  auto files = [&](const std::string& dir) {
+    return Shell("cd " + dir + " 2>/dev/null && find . -type f | LC_ALL=C sort").out;
+  };
+  // Without Caddy and S3, whose configurations name every file (a full
+  // pass each time): unchanged repositories are skipped.
+  auto publish = [&](const std::string& dir) {
+    return S({"publish", dir, "--server", "nginx,apache", "--serve-root", "/srv/stowage",
+              "--listen", "127.0.0.1:8080"});
+  };
+  // many/app000 ... many/app200, copies of team/app:v1: 3 pages, the last
+  // with many/app200 alone (no stars: best first is by name).
+  Result added = edit_index(
+      "(.manifests[] | select(ref == \"team/app:v1\")) as $e | .manifests += [range(0; 201) | "
+      ". as $i | $e | .annotations[\"org.opencontainers.image.ref.name\"] = "
+      "(\"many/app\" + ((\"00\" + ($i | tostring))[-3:]) + \":v1\")] | .manifests |= sort_by(ref)");
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  std::string out = work_ + "/out";
+  Result first = publish(out);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  std::string many = out + "/www/u/many";
+  EXPECT_EQ(files(many), "./_page/2/index.html\n./_page/3/index.html\n./index.html\n");
+  std::string last = Shell("cat " + many + "/_page/3/index.html").out;
+  EXPECT_THAT(last, HasSubstr(">many/app200</a>"));
+  EXPECT_THAT(last, Not(HasSubstr(">many/app199</a>")));
+  EXPECT_THAT(last, HasSubstr("rel=\"prev\" href=\"../../../../u/many/_page/2/index.html\""));
+  EXPECT_THAT(Shell("cat " + many + "/index.html").out, HasSubstr("Page 1 of 3"));
+  // A full publish twice: the same tree.
+  ASSERT_EQ(publish(work_ + "/again").exit_code, 0);
+  EXPECT_EQ(Listing(out), Listing(work_ + "/again"));
+
+  // 150: two pages. 100: exactly one, no _page folder. 0: no namespace.
+  for (int n : {150, 100, 0}) {
+    SCOPED_TRACE(n);
+    Result kept = keep_many(n);
+    ASSERT_EQ(kept.exit_code, 0) << kept.err;
+    Result r = publish(out);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("unchanged since the last publish were skipped"));
+    EXPECT_EQ(files(many), n == 150 ? "./_page/2/index.html\n./index.html\n"
+                           : n == 100 ? "./index.html\n"
+                                      : "");
+    EXPECT_NE(Shell("test -e " + many + "/_page/" + (n == 150 ? "3" : "2")).exit_code, 0);
+    std::string fresh = absl::StrCat(work_, "/fresh", n);
+    ASSERT_EQ(publish(fresh).exit_code, 0);
+    EXPECT_EQ(Listing(out), Listing(fresh));
+  }
+  EXPECT_NE(Shell("test -e " + many).exit_code, 0);
+}
+
 TEST_F(PublishTreeTest, UnchangedRepositoriesAreSkippedUntilFull) {
   std::string out = work_ + "/out";
   // With Apache too, so that every manifest path is a file.

@@ -576,8 +576,9 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
 
   // The catalog: the pages of the repositories planned (all of them in a
   // full publish; those whose tags or metadata changed otherwise), the
-  // namespaces they are in, the home page, and the search index when a
-  // repository's name, description, stars or badges changed.
+  // namespaces they are in (every page), the home page and the full
+  // namespace list, and the search index when a repository's name,
+  // description, stars or badges changed.
   std::string search_line = "search -";
   std::vector<std::string> catalog_files;    // written (or checked) now
   std::vector<std::string> catalog_removed;  // files of dropped repositories
@@ -652,6 +653,20 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
     if (incremental_catalog && render.search_index) {
       // The old index's nodes that the new one does not have.
       RETURN_IF_ERROR(writer.Prune(www, kSearchIndexDir, index_files));
+    }
+    if (incremental_catalog) {
+      // Pages past a list's new end (site.h: page N of DIR is
+      // DIR/_page/N/index.html): of the namespaces rendered, each with all
+      // its pages, or none when it is gone, and of the full namespace list,
+      // always rendered. A full publish prunes the whole tree instead.
+      std::vector<std::string> lists = {site::kAllNamespacesFolder};
+      for (const std::string& ns : namespaces) lists.push_back(absl::StrCat("u/", ns));
+      for (const std::string& list : lists) {
+        std::string rel = JoinPath(list, site::kPagesFolder);
+        if (!Exists(JoinPath(www, rel))) continue;
+        RETURN_IF_ERROR(writer.Prune(www, rel, keep));
+        RETURN_IF_ERROR(RemoveEmptyParents(www, rel));
+      }
     }
   }
 

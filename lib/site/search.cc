@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -11,6 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "lib/base/status_macros.h"
 #include "lib/base/utf8.h"
 #include "lib/json/json_value.h"
@@ -22,14 +25,17 @@ namespace {
 
 struct Query {
   std::string text;                 // trimmed and lowercase, for exact names
+  std::vector<std::string> words;   // in order, with repeats
   std::string longest;              // "" when the query has no words
   std::vector<std::string> others;  // the words that are not `longest`
+  std::string joined;               // the words joined; "" for fewer than 2
 };
 
 // search.js: words(), the longest word (the first on a tie, as its
 // reduce() keeps), the other words (every copy of the longest removed, as
-// its filter() does), and the query for exact(). JavaScript's toLowerCase
-// and trim also touch non-ASCII characters; words are ASCII either way.
+// its filter() does), the words joined (its join("")), and the query for
+// exact(). JavaScript's toLowerCase and trim also touch non-ASCII
+// characters; words are ASCII either way.
 Query ParseQuery(absl::string_view query) {
   Query q;
   q.text = absl::AsciiStrToLower(absl::StripAsciiWhitespace(query));
@@ -50,14 +56,17 @@ Query ParseQuery(absl::string_view query) {
   for (const std::string& w : words) {
     if (w != q.longest) q.others.push_back(w);
   }
+  if (words.size() > 1) q.joined = absl::StrJoin(words, "");
+  q.words = std::move(words);
   return q;
 }
 
-// The other words occur in "<name> <description>", lowercase.
-bool OthersMatch(const Query& q, absl::string_view name, absl::string_view description) {
-  if (q.others.empty()) return true;
+// Each of `words` occurs in "<name> <description>", lowercase.
+bool AllOccur(const std::vector<std::string>& words, absl::string_view name,
+              absl::string_view description) {
+  if (words.empty()) return true;
   std::string text = absl::AsciiStrToLower(absl::StrCat(name, " ", description));
-  for (const std::string& w : q.others) {
+  for (const std::string& w : words) {
     if (!absl::StrContains(text, w)) return false;
   }
   return true;
@@ -163,6 +172,50 @@ bool IsSplit(const JsonValue& node) {
   if (split->is_bool()) return split->bool_value();
   // search.js tests it for truth: any number but 0.
   return split->is_number() && split->number_text() != "0";
+}
+
+// The nodes one SearchSite call has fetched, by prefix (nullopt: there is
+// none), so that its two walks fetch the prefixes they share once, as
+// search.js's cache does.
+using NodeCache = std::map<std::string, std::optional<JsonValue>>;
+
+std::string NodePath(const std::string& prefix) {
+  return absl::StrCat("_catalog/search/n/", prefix, ".json");
+}
+
+// search.js: lookup(). The node that answers `word` (non-empty): the node
+// of its first character, then, while the node is split and shorter than
+// the word, the node one character longer. Null when a node on the way is
+// not there.
+absl::StatusOr<const JsonValue*> Walk(const SiteFetcher& fetch, const std::string& word,
+                                      NodeCache& cache) {
+  std::string prefix = word.substr(0, 1);
+  for (;;) {
+    auto it = cache.find(prefix);
+    if (it == cache.end()) {
+      std::string path = NodePath(prefix);
+      absl::StatusOr<std::string> text = fetch(path);
+      if (absl::IsNotFound(text.status())) {
+        it = cache.emplace(prefix, std::nullopt).first;
+      } else {
+        if (!text.ok()) return text.status();
+        absl::StatusOr<JsonValue> parsed = JsonValue::Parse(*text);
+        if (!parsed.ok()) {
+          return absl::DataLossError(absl::StrCat(path, ": ", parsed.status().message()));
+        }
+        if (!parsed->is_object()) return Malformed(path, "not a JSON object");
+        const JsonValue* p = parsed->Find("p");
+        if (p == nullptr || !p->is_string() || p->string_value() != prefix) {
+          return Malformed(path, absl::StrCat("\"p\" is not \"", prefix, "\""));
+        }
+        it = cache.emplace(prefix, std::move(*parsed)).first;
+      }
+    }
+    if (!it->second.has_value()) return nullptr;
+    const JsonValue& node = *it->second;
+    if (!IsSplit(node) || prefix.size() >= word.size()) return &node;
+    prefix = word.substr(0, prefix.size() + 1);
+  }
 }
 
 // ------------------------------------------------------------ text widths
@@ -390,10 +443,15 @@ std::vector<SearchResult> SearchRepositories(const std::vector<RepositoryInfo>& 
   std::vector<SearchResult> list;
   for (const RepositoryInfo& r : repositories) {
     std::vector<std::string> words = SearchWords(r);
-    bool found = std::any_of(words.begin(), words.end(), [&q](const std::string& w) {
-      return absl::StartsWith(w, q.longest);
-    });
-    if (!found || !OthersMatch(q, r.name, r.short_description)) continue;
+    auto starts = [&words](const std::string& prefix) {
+      return std::any_of(words.begin(), words.end(), [&prefix](const std::string& w) {
+        return absl::StartsWith(w, prefix);
+      });
+    };
+    bool found = (starts(q.longest) && AllOccur(q.others, r.name, r.short_description)) ||
+                 (!q.joined.empty() && starts(q.joined) &&
+                  AllOccur(q.words, r.name, r.short_description));
+    if (!found) continue;
     list.push_back({r.name, r.short_description, r.stars, r.official, r.automated});
   }
   return RankAndFilter(std::move(list), q, options);
@@ -404,29 +462,28 @@ absl::StatusOr<std::vector<SearchResult>> SearchSite(const SiteFetcher& fetch,
                                                      const SearchOptions& options) {
   Query q = ParseQuery(query);
   if (q.longest.empty()) return std::vector<SearchResult>{};
-  std::string prefix = q.longest.substr(0, 1);
-  JsonValue node;
-  std::string path;
-  for (;;) {
-    path = absl::StrCat("_catalog/search/n/", prefix, ".json");
-    absl::StatusOr<std::string> text = fetch(path);
-    if (absl::IsNotFound(text.status())) return std::vector<SearchResult>{};
-    if (!text.ok()) return text.status();
-    absl::StatusOr<JsonValue> parsed = JsonValue::Parse(*text);
-    if (!parsed.ok()) return absl::DataLossError(absl::StrCat(path, ": ", parsed.status().message()));
-    node = std::move(*parsed);
-    if (!node.is_object()) return Malformed(path, "not a JSON object");
-    const JsonValue* p = node.Find("p");
-    if (p == nullptr || !p->is_string() || p->string_value() != prefix) {
-      return Malformed(path, absl::StrCat("\"p\" is not \"", prefix, "\""));
-    }
-    if (!IsSplit(node) || prefix.size() >= q.longest.size()) break;
-    prefix = q.longest.substr(0, prefix.size() + 1);
-  }
-  ASSIGN_OR_RETURN(std::vector<SearchResult> candidates, Candidates(node, path, q.longest));
+  NodeCache cache;
+  std::set<std::string> seen;
   std::vector<SearchResult> list;
-  for (SearchResult& r : candidates) {
-    if (OthersMatch(q, r.name, r.description)) list.push_back(std::move(r));
+  auto add = [&](const JsonValue& node, const std::string& word,
+                 const std::vector<std::string>& must_occur) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<SearchResult> candidates,
+                     Candidates(node, NodePath(node.Find("p")->string_value()), word));
+    for (SearchResult& r : candidates) {
+      if (AllOccur(must_occur, r.name, r.description) && seen.insert(r.name).second) {
+        list.push_back(std::move(r));
+      }
+    }
+    return absl::OkStatus();
+  };
+  ASSIGN_OR_RETURN(const JsonValue* node, Walk(fetch, q.longest, cache));
+  if (node != nullptr) RETURN_IF_ERROR(add(*node, q.longest, q.others));
+  if (!q.joined.empty()) {
+    ASSIGN_OR_RETURN(const JsonValue* joined, Walk(fetch, q.joined, cache));
+    // Only a leaf: the joined words are looked up to reach full names, and
+    // a leaf lists every repository whose words start so; a split node's
+    // "top" is only a sample of them.
+    if (joined != nullptr && !IsSplit(*joined)) RETURN_IF_ERROR(add(*joined, q.joined, q.words));
   }
   return RankAndFilter(std::move(list), q, options);
 }

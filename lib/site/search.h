@@ -4,10 +4,14 @@
 // the result printed as `docker search` prints it.
 //
 // Matching, as the index's browser client (site-templates/search.js) does:
-// the query's words are its lowercase runs of [a-z0-9]. Its longest word
-// (the first of them, on a tie) must be a prefix of one of the repository's
-// SearchWords; each other word must occur anywhere in the lowercase text
-// "<name> <short description>". A query without words matches nothing.
+// the query's words are its lowercase runs of [a-z0-9]. A repository
+// matches when its longest word (the first of them, on a tie) is a prefix
+// of one of the repository's SearchWords and each other word occurs
+// anywhere in the lowercase text "<name> <short description>"; or, for a
+// query of two words or more, when the words joined ("acme/api-app":
+// "acmeapiapp") are a prefix of one of its SearchWords (which hold the
+// name's words joined) and each word occurs in that text. A query without
+// words matches nothing.
 // Ranking, as site.h says: exact name first (the trimmed, lowercase query
 // is the name, its last component, or library/<query>), then official,
 // then most stars, then name. Then SearchOptions' filters, then its limit.
@@ -17,7 +21,10 @@
 // (for example "a" in a large catalog), the site answers from that node's
 // "top" list, the best 25 for that word alone, so SearchSite's other words
 // and filters only narrow those 25, where SearchRepositories looks at
-// every repository. search.js shows the same.
+// every repository. The joined words add their matches only where their
+// node is a leaf; this is what still finds a full name such as
+// "acme/api-app" when "acme" alone ends on a split node. search.js shows
+// the same.
 //
 // Every function here is thread-safe (SearchSite as far as its `fetch` is).
 
@@ -72,11 +79,14 @@ using SiteFetcher = std::function<absl::StatusOr<std::string>(const std::string&
 // walks it: fetches _catalog/search/n/<c>.json for the longest word's first
 // character c, then, while the node is split and shorter than the word, the
 // node one character longer; a leaf gives the repositories of its words
-// that start with the longest word, a split node its "top" list. Only the
-// nodes on that path are fetched, one at a time.
+// that start with the longest word, a split node its "top" list. A query
+// of several words walks the same way for its words joined, and when that
+// walk ends on a leaf, adds the repositories of the leaf's words that start
+// with them (each once). Only the nodes on those paths are fetched, one at
+// a time, each once.
 //
-// A node that is not there (NotFound from `fetch`) means no results. A node
-// that does not parse, or is not shaped as SearchIndex writes it, is
+// A node that is not there (NotFound from `fetch`) means no results from
+// that path. A node that does not parse, or is not shaped as SearchIndex writes it, is
 // DataLoss whose message starts with the node's path. Other errors of
 // `fetch` are returned unchanged.
 absl::StatusOr<std::vector<SearchResult>> SearchSite(const SiteFetcher& fetch,

@@ -19,6 +19,7 @@ using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 RepositoryInfo Repo(std::string name, std::string description, int64_t stars,
@@ -151,6 +152,13 @@ TEST(SearchTest, SiteAnswersAsTheStore) {
       {"reverse", {}, 1},
       {"app1234", {}, 1},
       {"org34/app1234", {}, 1},
+      {"org/web-server", {}, 1},    // the words joined find the full name
+      {"team/python-tools", {}, 1},
+      {"webserver", {}, 1},         // one word: the name's words joined
+      {"orgweb", {}, 1},
+      {"pythontools", {}, 1},
+      {"org34 app1234", {}, 1},
+      {"library python", {}, 2},    // joined adds nothing the longest has not
       {"app1234 number", {}, 1},
       {"app12", Limit(0), 111},
       {"app12", Official(true, 0), 1},
@@ -216,6 +224,104 @@ TEST(SearchTest, SplitNodeAnswersFromItsTop) {
     std::set<std::string> all;
     for (const SearchResult& r : store) all.insert(r.name);
     for (const SearchResult& r : *from_site) EXPECT_EQ(all.count(r.name), 1u) << r.name;
+  }
+}
+
+// A namespace with so many repositories that its node is split: its full
+// names are found by the words joined, although the longest word ("acme")
+// alone ends on the split node, whose "top" does not hold them.
+TEST(SearchTest, FullNameBeyondASplitNamespace) {
+  std::vector<RepositoryInfo> repos = {
+      Repo("acme/api-app", "The API gateway", 0),
+      Repo("acme/app", "The main application", 1),
+      Repo("other/acme-api-app", "A fork", 2),
+  };
+  for (int i = 0; i < 2000; ++i) {
+    repos.push_back(Repo(absl::StrCat("acme/service", i), absl::StrCat("Service number ", i),
+                         100 + i % 89, i % 211 == 0));
+  }
+  std::sort(repos.begin(), repos.end(),
+            [](const RepositoryInfo& a, const RepositoryInfo& b) { return a.name < b.name; });
+  FakeSite site(repos);
+  const std::string acme = site.files()["_catalog/search/n/acme.json"];
+  ASSERT_THAT(acme, HasSubstr("\"split\":1"));
+  ASSERT_THAT(acme, Not(HasSubstr("acme/api-app")));
+  ASSERT_THAT(acme, Not(HasSubstr("\"acme/app\"")));
+
+  struct Case {
+    std::string query;
+    std::vector<std::string> first;  // the results start so
+  };
+  const std::vector<Case> cases = {
+      {"acme/api-app", {"acme/api-app", "other/acme-api-app"}},
+      {"ACME/API-APP", {"acme/api-app", "other/acme-api-app"}},
+      {"acme api app", {"other/acme-api-app", "acme/api-app"}},  // not exact: by stars
+      {"acme/app", {"acme/app"}},
+      {"acme api", {"other/acme-api-app", "acme/api-app"}},  // "acmeapi..." starts both
+      {"other/acme-api-app", {"other/acme-api-app"}},
+  };
+  for (const Case& c : cases) {
+    site.fetched().clear();
+    absl::StatusOr<std::vector<SearchResult>> from_site =
+        SearchSite(site.Fetcher(), c.query, Limit(0));
+    ASSERT_TRUE(from_site.ok()) << c.query << ": " << from_site.status();
+    std::vector<std::string> names = Names(*from_site);
+    ASSERT_GE(names.size(), c.first.size()) << c.query;
+    EXPECT_EQ(std::vector<std::string>(names.begin(), names.begin() + c.first.size()), c.first)
+        << c.query;
+    // Every result matches in the store too, ranked the same.
+    std::vector<std::string> store = Names(SearchRepositories(repos, c.query, Limit(0)));
+    EXPECT_EQ(std::vector<std::string>(store.begin(), store.begin() + c.first.size()), c.first)
+        << c.query;
+    // Each node once, and few bytes.
+    std::set<std::string> once(site.fetched().begin(), site.fetched().end());
+    EXPECT_EQ(once.size(), site.fetched().size()) << c.query;
+    size_t bytes = 0;
+    for (const std::string& path : site.fetched()) bytes += site.files()[path].size();
+    EXPECT_LT(bytes, 200u * 1000) << c.query;
+  }
+}
+
+// The words joined add matches; they never take away those of the longest
+// word (a store and a small site agree, as in SiteAnswersAsTheStore).
+TEST(SearchTest, JoinedWordsOnlyAdd) {
+  const std::vector<RepositoryInfo> repos = {
+      Repo("acme/api-app", "", 3),
+      Repo("acme/app", "", 1),
+      Repo("acme/web-app", "", 2),
+      Repo("acme/web", "An app server", 5),
+      Repo("zed/tool", "", 9),
+  };
+  FakeSite site(repos);
+  for (std::string query : {"acme app", "acme/app", "app acme", "acme web app"}) {
+    std::vector<SearchResult> store = SearchRepositories(repos, query, Limit(0));
+    absl::StatusOr<std::vector<SearchResult>> from_site =
+        SearchSite(site.Fetcher(), query, Limit(0));
+    ASSERT_TRUE(from_site.ok()) << query;
+    EXPECT_EQ(*from_site, store) << query;
+  }
+  EXPECT_THAT(Names(SearchRepositories(repos, "acme app", Limit(0))),
+              ElementsAre("acme/web", "acme/api-app", "acme/web-app", "acme/app"));
+  EXPECT_THAT(Names(SearchRepositories(repos, "acme/app", Limit(0))),
+              ElementsAre("acme/app", "acme/web", "acme/api-app", "acme/web-app"));
+  EXPECT_THAT(Names(SearchRepositories(repos, "acme web app", Limit(0))),
+              ElementsAre("acme/web", "acme/web-app"));
+}
+
+TEST(SearchTest, SearchWordsJoinTheName) {
+  struct Case {
+    std::string name;
+    std::vector<std::string> words;
+  };
+  const std::vector<Case> cases = {
+      {"acme/api-app", {"acme", "acmeapiapp", "api", "apiapp", "app", "gateway"}},
+      {"Team/Tools/CLI", {"cli", "gateway", "team", "teamtoolscli", "tools"}},
+      {"library/python", {"gateway", "library", "librarypython", "python"}},
+      {"a/b.c_d", {"a", "abcd", "b", "bcd", "c", "d", "gateway"}},
+      {"solo", {"gateway", "solo"}},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(SearchWords(Repo(c.name, "Gateway", 0)), ElementsAreArray(c.words)) << c.name;
   }
 }
 

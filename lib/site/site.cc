@@ -77,6 +77,66 @@ data Card(const RepositoryInfo& r) {
   return d;
 }
 
+// A namespace in a list of namespaces (the home's, u/_all/'s).
+data NamespaceLink(const SiteInput& input, const std::string& name, size_t repositories) {
+  data ns;
+  ns.set("name", name);
+  auto meta = input.namespaces.find(name);
+  ns.set("display", meta != input.namespaces.end() && !meta->second.title.empty()
+                        ? meta->second.title : name);
+  ns.set("repository_count", std::to_string(repositories));
+  ns.set("one_repository", repositories == 1);
+  return ns;
+}
+
+// Pages of `per_page` items that `count` items fill: at least one, so that
+// an empty list still has its first page.
+size_t PageCount(size_t count, size_t per_page) {
+  return count == 0 ? 1 : (count + per_page - 1) / per_page;
+}
+
+// Page `n` (from 1) of the list whose first page is `dir`/index.html.
+std::string PagePath(const std::string& dir, size_t n) {
+  if (n == 1) return absl::StrCat(dir, "/index.html");
+  return absl::StrCat(dir, "/", kPagesFolder, "/", n, "/index.html");
+}
+
+// The "paging" of page `n` of `count` (for pager.mustache), its links
+// relative to `root`: previous and next, and the page numbers of the
+// first, the last and two either side of `n`, a gap ("…") for the others.
+// A few links a page, however many pages: no page grows with the list.
+data Pager(const std::string& dir, size_t n, size_t count, const std::string& root) {
+  data pager;
+  pager.set("page", std::to_string(n));
+  pager.set("page_count", std::to_string(count));
+  auto link = [&](size_t k) {
+    data d;
+    d.set("number", std::to_string(k));
+    d.set("href", absl::StrCat(root, PagePath(dir, k)));
+    d.set("current", k == n);
+    return d;
+  };
+  if (n > 1) pager.set("prev", link(n - 1));
+  if (n < count) pager.set("next", link(n + 1));
+  std::set<size_t> shown = {1, count};
+  for (size_t k = n > 2 ? n - 2 : 1; k <= std::min(count, n + 2); ++k) shown.insert(k);
+  data links{data::type::list};
+  size_t last = 0;
+  for (size_t k : shown) {
+    if (last + 2 == k) {
+      links.push_back(link(last + 1));  // a gap of one page is that page
+    } else if (last != 0 && last + 2 < k) {
+      data gap;
+      gap.set("gap", true);
+      links.push_back(gap);
+    }
+    links.push_back(link(k));
+    last = k;
+  }
+  pager.set("links", links);
+  return pager;
+}
+
 class Renderer {
  public:
   Renderer(const SiteInput& input, const Templates& templates)
@@ -92,7 +152,7 @@ class Renderer {
     page.set("one_repository", input_.repositories.size() == 1);
     page.set("tag_count_total", std::to_string(tag_total_));
     page.set("one_tag_total", tag_total_ == 1);
-    for (const char* partial : {"header", "footer", "card"}) {
+    for (const char* partial : {"header", "footer", "card", "pager", "namespace_link"}) {
       const std::string& text = templates_.Get(absl::StrCat(partial, ".mustache"));
       page.set(partial, kainjow::mustache::partial([&text] { return text; }));
     }
@@ -211,6 +271,22 @@ std::vector<std::string> SearchWords(const RepositoryInfo& repository) {
       if (!word.empty()) words.insert(word);
     }
   }
+  // The name's words joined, whole and from its last component: a query of
+  // several words walks the index by its words joined (search.js), which
+  // reaches a leaf for a full name even when each word alone ends on a
+  // split node. A one-word name joins to a word already in the set.
+  std::string lower = absl::AsciiStrToLower(repository.name);
+  std::string joined, last;
+  for (char c : lower) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+      joined += c;
+      last += c;
+    } else if (c == '/') {
+      last.clear();
+    }
+  }
+  if (!joined.empty()) words.insert(joined);
+  if (!last.empty()) words.insert(last);
   return std::vector<std::string>(words.begin(), words.end());
 }
 
@@ -276,18 +352,28 @@ absl::StatusOr<std::vector<SiteFile>> RenderSite(const SiteInput& input,
     page.set("has_official", n_official > 0);
     page.set("official_repositories", official);
     page.set("popular_repositories", popular);
+    // The namespaces with most repositories (ties by name), shown by name.
+    std::vector<std::pair<const std::string*, size_t>> largest;
+    for (const auto& [name, repos] : by_namespace) largest.emplace_back(&name, repos.size());
+    size_t shown = std::min(input.home_namespaces, largest.size());
+    std::partial_sort(largest.begin(), largest.begin() + shown, largest.end(),
+                      [](const auto& a, const auto& b) {
+                        if (a.second != b.second) return a.second > b.second;
+                        return *a.first < *b.first;
+                      });
+    largest.resize(shown);
+    std::sort(largest.begin(), largest.end(),
+              [](const auto& a, const auto& b) { return *a.first < *b.first; });
     data namespaces{data::type::list};
-    for (const auto& [name, repos] : by_namespace) {
-      data ns;
-      ns.set("name", name);
-      auto meta = input.namespaces.find(name);
-      ns.set("display", meta != input.namespaces.end() && !meta->second.title.empty()
-                            ? meta->second.title : name);
-      ns.set("repository_count", std::to_string(repos.size()));
-      ns.set("one_repository", repos.size() == 1);
-      namespaces.push_back(ns);
+    for (const auto& [name, count] : largest) {
+      namespaces.push_back(NamespaceLink(input, *name, count));
     }
     page.set("namespaces", namespaces);
+    page.set("home_namespace_count", std::to_string(shown));
+    page.set("all_namespaces_shown", shown == by_namespace.size());
+    page.set("namespace_count", std::to_string(by_namespace.size()));
+    page.set("one_namespace", by_namespace.size() == 1);
+    page.set("all_namespaces_href", PagePath(kAllNamespacesFolder, 1));
     RETURN_IF_ERROR(renderer.Page("home.mustache", "index.html", page, out));
   }
   {
@@ -295,25 +381,59 @@ absl::StatusOr<std::vector<SiteFile>> RenderSite(const SiteInput& input,
     page.set("title", "Search");
     RETURN_IF_ERROR(renderer.Page("search.mustache", "search.html", page, out));
   }
-  // Namespaces: their repositories, best first.
+  // Every namespace by name, in pages: always rendered, as the home links
+  // to it (a few pages even at 100,000 repositories).
+  {
+    size_t per_page = std::max<size_t>(1, input.namespaces_per_page);
+    size_t pages = PageCount(by_namespace.size(), per_page);
+    auto it = by_namespace.begin();
+    for (size_t n = 1; n <= pages; ++n) {
+      std::string path = PagePath(kAllNamespacesFolder, n);
+      data page;
+      page.set("title", n == 1 ? std::string("Namespaces")
+                               : absl::StrCat("Namespaces, page ", n, " of ", pages));
+      data list{data::type::list};
+      for (size_t i = 0; i < per_page && it != by_namespace.end(); ++i, ++it) {
+        list.push_back(NamespaceLink(input, it->first, it->second.size()));
+      }
+      page.set("namespaces", list);
+      page.set("namespace_count", std::to_string(by_namespace.size()));
+      page.set("one_namespace", by_namespace.size() == 1);
+      if (pages > 1) page.set("paging", Pager(kAllNamespacesFolder, n, pages, RootOf(path)));
+      RETURN_IF_ERROR(renderer.Page("namespaces.mustache", path, page, out));
+    }
+  }
+  // Namespaces: their repositories, best first, in pages.
   for (auto& [name, repos] : by_namespace) {
     if (options.namespaces != nullptr && options.namespaces->count(name) == 0) continue;
     std::sort(repos.begin(), repos.end(), Better);
-    data page;
     auto meta = input.namespaces.find(name);
     std::string display = name;
+    std::string description;
     if (meta != input.namespaces.end()) {
       if (!meta->second.title.empty()) display = meta->second.title;
-      if (!meta->second.description.empty()) page.set("description", meta->second.description);
+      description = meta->second.description;
     }
-    page.set("title", display);
-    page.set("name", name);
-    page.set("display", display);
-    data list{data::type::list};
-    for (const RepositoryInfo* r : repos) list.push_back(Card(*r));
-    page.set("repositories", list);
-    RETURN_IF_ERROR(renderer.Page("namespace.mustache", absl::StrCat("u/", name, "/index.html"),
-                                  page, out));
+    std::string dir = absl::StrCat("u/", name);
+    size_t per_page = std::max<size_t>(1, input.repositories_per_page);
+    size_t pages = PageCount(repos.size(), per_page);
+    for (size_t n = 1; n <= pages; ++n) {
+      std::string path = PagePath(dir, n);
+      data page;
+      if (!description.empty()) page.set("description", description);
+      page.set("title", n == 1 ? display : absl::StrCat(display, ", page ", n, " of ", pages));
+      page.set("name", name);
+      page.set("display", display);
+      page.set("namespace_repository_count", std::to_string(repos.size()));
+      page.set("one_namespace_repository", repos.size() == 1);
+      data list{data::type::list};
+      for (size_t i = (n - 1) * per_page; i < std::min(n * per_page, repos.size()); ++i) {
+        list.push_back(Card(*repos[i]));
+      }
+      page.set("repositories", list);
+      if (pages > 1) page.set("paging", Pager(dir, n, pages, RootOf(path)));
+      RETURN_IF_ERROR(renderer.Page("namespace.mustache", path, page, out));
+    }
   }
   // Repositories.
   for (const RepositoryInfo& r : input.repositories) {

@@ -286,6 +286,16 @@ async function main() {
     same(list[0].badges, ["OFFICIAL"], "library/multi's badges in the results");
     return "typing \u201cmulti\u201d lists library/multi first, OFFICIAL";
   });
+  await check("search-full-name", async () => {
+    // Several words: looked up by the longest ("team") and joined ("teamapp").
+    await search.locator("#q").fill("");
+    await search.locator("#q").pressSequentially("team/app", { delay: 40 });
+    await search.locator("#status").filter({ hasText: "2 repositories match \u201cteam/app\u201d." }).waitFor();
+    const list = await cards(search.locator("#results"));
+    // The exact name first; team/docker's description holds "app" too.
+    same(list.map((c) => c.name), ["team/app", "team/docker"], "results for \u201cteam/app\u201d");
+    return "typing \u201cteam/app\u201d lists team/app first, then team/docker";
+  });
   await check("search-no-match", async () => {
     await search.locator("#q").fill("");
     await search.locator("#q").pressSequentially("zzqx", { delay: 40 });
