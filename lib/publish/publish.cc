@@ -326,10 +326,14 @@ std::map<std::string, std::string> Fingerprints(const std::vector<store::TagSumm
 // shows, or "search -"), then "repository fingerprint" lines.
 constexpr size_t kStateHeaderLines = 3;
 
-std::string StateText(const std::string& options_line, const std::string& store_line,
-                      const std::string& search_line,
-                      const std::map<std::string, std::string>& fingerprints) {
+std::string StateText(
+    const std::string& options_line, const std::string& store_line,
+    const std::string& search_line,
+    const std::vector<std::pair<absl::string_view, absl::string_view>>& fingerprints) {
   std::string out = absl::StrCat(options_line, "\n", store_line, "\n", search_line, "\n");
+  size_t size = out.size();
+  for (const auto& [repo, fp] : fingerprints) size += repo.size() + fp.size() + 2;
+  out.reserve(size);
   for (const auto& [repo, fp] : fingerprints) absl::StrAppend(&out, repo, " ", fp, "\n");
   return out;
 }
@@ -714,8 +718,13 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
       RETURN_IF_ERROR(RemoveEmptyParents(www, Dirname(page)));
     }
     if (nginx) {
-      for (const std::string& repo : plan_options.unchanged) {
-        for (const std::string& f : NginxShardFiles(NginxShard(repo))) keep_config.insert(f);
+      // The shards of unchanged repositories keep their files (each shard
+      // once: ten thousand repositories share a thousand shards).
+      std::vector<bool> kept(kNginxShards, false);
+      for (const std::string& repo : plan_options.unchanged) kept[NginxShard(repo)] = true;
+      for (int shard = 0; shard < kNginxShards; ++shard) {
+        if (!kept[shard]) continue;
+        for (std::string& f : NginxShardFiles(shard)) keep_config.insert(std::move(f));
       }
     }
   } else if (!fresh) {
@@ -755,11 +764,13 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
   // and the options it was published with. A publish that stops before this
   // point leaves the previous index, so the next one redoes every
   // repository whose tags changed.
-  std::set<std::string> published;
-  for (const store::TagSummary* t : plan.tags) published.insert(t->name.repository);
-  std::map<std::string, std::string> published_fingerprints;
-  for (const std::string& repo : published) {
-    published_fingerprints[repo] = fingerprints[repo];
+  // The published repositories' fingerprints: plan.tags are sorted by
+  // repository, as `fingerprints` is.
+  std::vector<std::pair<absl::string_view, absl::string_view>> published_fingerprints;
+  for (size_t i = 0; i < plan.tags.size(); ++i) {
+    const std::string& repo = plan.tags[i]->name.repository;
+    if (i > 0 && plan.tags[i - 1]->name.repository == repo) continue;
+    published_fingerprints.emplace_back(repo, fingerprints.at(repo));
   }
   std::string state_text =
       StateText(options_line, store_line, search_line, published_fingerprints);
