@@ -46,19 +46,31 @@
 #              (the first on a tie) is looked up by fetching
 #              _catalog/search/n/<c>.json for its first character c, then,
 #              while the node has "split" and its prefix is shorter than the
-#              word, the node one character longer; the sum of those files'
-#              sizes, and how many (a missing node is a 404: 0 bytes counted).
-#              "typed": the same for typing the query one character at a time
-#              (search.js searches on every keystroke and caches nodes: the
-#              union of the nodes of every prefix of the query). Also the
-#              worst query possible: the heaviest root-to-node path of the
-#              whole index, and the largest node. Each query is also run
-#              through `stowage search --site OUTDIR --limit 100 --format json`
-#              (timed; its first results must equal the emulation's, ranked as
-#              search.js ranks: exact name, official, stars, name); for a full
-#              repository name, where that repository comes in the results
-#              ("NOT FOUND" when it is not among them). Target: < 200 KB per
-#              query at 100,000 repositories
+#              word, the node one character longer; a query of two or more
+#              words is also looked up by its words joined ("acme/api-app":
+#              "acmeapiapp"; the index holds every name's words joined, whole
+#              and from its last component) the same way, and a node both
+#              walks need is fetched once (search.js caches nodes). The sum of
+#              the sizes of the nodes of both walks, and how many (a missing
+#              node is a 404: 0 bytes counted). "typed": the same for typing
+#              the query one character at a time (search.js searches on every
+#              keystroke: the union of the nodes of every prefix of the
+#              query). Also the worst query possible: the heaviest two
+#              root-to-node paths of the whole index together (a shared
+#              prefix once), and the largest node. The results, as search.js
+#              makes them: the longest word's node's repositories (a leaf's
+#              of the words starting with it, a split node's "top") that hold
+#              the other words in name or description, then, when the joined
+#              walk ends on a leaf, its repositories of the words starting
+#              with the words joined that hold every word, each repository
+#              once ("answer": how each walk ended, "+j" the joined one).
+#              Each query is also run through `stowage search --site OUTDIR
+#              --limit 100 --format json` (timed; its first results must
+#              equal the emulation's, ranked as search.js ranks: exact name,
+#              official, stars, name); for a full repository name, where that
+#              repository comes in the results ("NOT FOUND" when it is not
+#              among them). Target: < 200 KB per query at 100,000
+#              repositories
 #   N-stars    one repository's metadata changes, then an incremental publish:
 #              `stowage repo set REPO --stars S` (timed as setcmd; REPO is a
 #              repository of the largest namespace, S alternates between a
@@ -313,25 +325,44 @@ def longest(ws):
         if len(w) > len(best): best = w
     return best
 
+def candidates(nd, word):
+    """search.js's candidates(): a leaf's repositories of the words that
+    start with `word`, a split node's "top"."""
+    if nd is None: return []
+    if "words" not in nd: return nd["top"]
+    seen, out = set(), []
+    for t, idx in nd["words"].items():
+        if not t.startswith(word): continue
+        for i in idx:
+            if i not in seen: seen.add(i); out.append(nd["repos"][i])
+    return out
+
 def search(query):
+    """search.js's search(): the nodes fetched (both walks, each node once,
+    as its cache fetches them), how the walks ended, the ranked results."""
     q = query.strip()
     ws = words(q)
     if not ws: return [], None, []
     lw = longest(ws); others = [w for w in ws if w != lw]
     path, nd = lookup(lw)
-    if nd is None: cands = []
-    elif "words" not in nd: cands = nd["top"]
-    else:
-        seen, cands = set(), []
-        for t, idx in nd["words"].items():
-            if not t.startswith(lw): continue
-            for i in idx:
-                if i not in seen: seen.add(i); cands.append(nd["repos"][i])
-    cands = [r for r in cands if all(w in (r[0] + " " + r[1]).lower() for w in others)]
+    seen, cands = set(), []
+    def add(nd, word, must):
+        for r in candidates(nd, word):
+            text = (r[0] + " " + r[1]).lower()
+            if r[0] in seen or not all(w in text for w in must): continue
+            seen.add(r[0]); cands.append(r)
+    add(nd, lw, others)
+    kind = "404" if nd is None else ("split top" if "words" not in nd else "leaf")
+    if len(ws) > 1:
+        # The words joined, looked up too; used only when it ends on a leaf.
+        joined = "".join(ws)
+        jpath, jnd = lookup(joined)
+        path = path + [p for p in jpath if p not in path]
+        if jnd is not None and not jnd.get("split"): add(jnd, joined, ws)
+        kind += " +j " + ("404" if jnd is None else "split" if jnd.get("split") else "leaf")
     ql = q.lower()
     def exact(r): return r[0] == ql or r[0].split("/")[-1] == ql or r[0] == "library/" + ql
     cands.sort(key=lambda r: (not exact(r), not (r[3] & 1), -r[2], r[0].encode()))
-    kind = "404" if nd is None else ("split top" if "words" not in nd else "leaf")
     return path, kind, cands
 
 def cost(prefixes):
@@ -343,7 +374,7 @@ def gz(prefixes):
                for p in prefixes if p in sizes)
 
 rows = []
-print(f"  {'query':42s} {'bytes':>9s} {'nodes':>5s} {'gzip':>8s} {'typed B':>9s} {'answer':10s} {'matches':>7s} {'search s':>8s}  check",
+print(f"  {'query':42s} {'bytes':>9s} {'nodes':>5s} {'gzip':>8s} {'typed B':>9s} {'answer':18s} {'matches':>7s} {'search s':>8s}  check",
       file=sys.stderr)
 worst_query = (0, "")
 mismatches = 0
@@ -369,23 +400,42 @@ for line in open(qfile):
         rank = next((i + 1 for i, c in enumerate(cands) if c[0] == q), 0)
         check += f"; the repository itself: {f'result {rank}' if rank else 'NOT FOUND'}"
         rows.append(f"{n}\tfound {label}\t{rank}\trank\t-\t-\t-\t-\t-")
-    print(f"  {label:42s} {b:9,d} {k:5d} {gz(path):8,d} {tb:9,d} {answer:10s} {len(cands):7d} {secs:8.3f}  {check}",
+    print(f"  {label:42s} {b:9,d} {k:5d} {gz(path):8,d} {tb:9,d} {answer:18s} {len(cands):7d} {secs:8.3f}  {check}",
           file=sys.stderr)
     rows.append(f"{n}\tquery {label}\t{b}\tB\t{k}\t-\t{big}\t-\t-")
     rows.append(f"{n}\ttyped {label}\t{tb}\tB\t{tk}\t-\t{tbig}\t-\t-")
     rows.append(f"{n}\tsearch --site {label}\t{secs:.3f}\ts\t1\t-\t-\t-\t-")
     worst_query = max(worst_query, (b, label), (tb, "typed " + label))
 
-# The worst query possible: every node is reached through its prefixes.
-worst = max(sizes, key=lambda p: (sum(sizes[p[:i]] for i in range(1, len(p) + 1)), p))
-wpath = [worst[:i] for i in range(1, len(worst) + 1)]
+# The worst query possible: its two walks (longest word, words joined) end
+# at the two nodes whose root-to-node paths weigh most together (a shared
+# prefix counted once; the same node twice is one path). Every node is
+# reached through its prefixes, and two paths share the path of their ends'
+# common prefix: the heaviest pair is, under some node (or under none: two
+# roots, sharing nothing), the two heaviest paths through two different
+# children of it, that node's own path counted once.
+pw = {p: sum(sizes.get(p[:i], 0) for i in range(1, len(p) + 1)) for p in sizes}
+best = {p: (pw[p], p) for p in sizes}   # the heaviest path ending under p
+for p in sorted(sizes, key=lambda p: (-len(p), p)):
+    if len(p) > 1 and p[:-1] in best: best[p[:-1]] = max(best[p[:-1]], best[p])
+under = {}
+for p in sizes:
+    if len(p) == 1 or p[:-1] in sizes: under.setdefault(p[:-1], []).append(best[p])
+wends = [max(best.values())[1]]
+wtotal = max(best.values())[0]
+for parent, paths in sorted(under.items()):
+    if len(paths) < 2: continue
+    (wa, ea), (wb2, eb) = sorted(paths, reverse=True)[:2]
+    if wa + wb2 - pw.get(parent, 0) > wtotal: wtotal, wends = wa + wb2 - pw.get(parent, 0), [ea, eb]
+wpath = sorted({e[:i] for e in wends for i in range(1, len(e) + 1)})
 wb, wk, wbig = cost(wpath)
+worst = ".json + n/".join(wends)   # n/{worst}.json names them all
 largest = max(sizes, key=lambda p: (sizes[p], p))
 splits = sum(1 for p in sizes if b'"split"' in open(os.path.join(base, p + ".json"), "rb").read(64))
 print(f"  index: {len(sizes)} nodes ({splits} split), {sum(sizes.values()):,d} B; largest node "
       f"n/{largest}.json {sizes[largest]:,d} B; deepest prefix {max(len(p) for p in sizes)} characters",
       file=sys.stderr)
-print(f"  worst possible query: a word ending at n/{worst}.json: {wb:,d} B in {wk} nodes "
+print(f"  worst possible query: walks ending at n/{worst}.json: {wb:,d} B in {wk} nodes "
       f"({gz(wpath):,d} B gzipped); worst query above: {worst_query[0]:,d} B ({worst_query[1]})",
       file=sys.stderr)
 rows.append(f"{n}\tsearch --site results differing from the emulation\t{mismatches}\tqueries\t-\t-\t-\t-\t-")
