@@ -15,6 +15,7 @@
 #   libarchive-dev       tar, gzip and zstd archives
 #   libssl-dev           OpenSSL's EVP SHA-256
 #   libcurl4-openssl-dev libcurl: stowage search --site http(s)://... (lib/http)
+#   libjemalloc-dev      the stowage binary's malloc (cmd/stowage/malloc_conf.cc)
 #   rapidjson-dev        JSON reading and writing
 #   libcli11-dev         the command line (subcommands, --help)
 #   libgtest-dev libgmock-dev  unit and end-to-end tests
@@ -26,7 +27,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 packages=(
   bazel-bootstrap bazel-rules-cc bazel-rules-java default-jdk-headless
   g++ pkg-config
-  libabsl-dev libarchive-dev libssl-dev libcurl4-openssl-dev rapidjson-dev libcli11-dev
+  libabsl-dev libarchive-dev libssl-dev libcurl4-openssl-dev libjemalloc-dev rapidjson-dev
+  libcli11-dev
   libgtest-dev libgmock-dev
   libcmark-gfm-dev libcmark-gfm-extensions-dev libkainjow-mustache-dev
   python3

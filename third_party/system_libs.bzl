@@ -40,6 +40,8 @@ _LIBRARIES = {
     "gtest_main": (["gmock_main", "gtest", "gmock"], "libgtest-dev libgmock-dev"),
     "cmark_gfm": (["libcmark-gfm"], "libcmark-gfm-dev libcmark-gfm-extensions-dev"),
     "libcurl_headers": (["libcurl"], "libcurl4-openssl-dev", "headers"),
+    # The stowage binary's malloc (cmd/stowage/malloc_conf.cc says why).
+    "jemalloc": (["jemalloc"], "libjemalloc-dev"),
     # Header-only, without a pkg-config module: the header must exist.
     "mustache": (["/usr/include/kainjow/mustache.hpp"], "libkainjow-mustache-dev"),
 }
