@@ -1,12 +1,15 @@
 #include "lib/site/site.h"
 
 #include <algorithm>
+#include <map>
+#include <memory>
 #include <set>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "kainjow/mustache.hpp"
 #include "lib/base/status_macros.h"
@@ -152,20 +155,57 @@ class Renderer {
     page.set("one_repository", input_.repositories.size() == 1);
     page.set("tag_count_total", std::to_string(tag_total_));
     page.set("one_tag_total", tag_total_ == 1);
-    for (const char* partial : {"header", "footer", "card", "pager", "namespace_link"}) {
+    for (const char* partial : kPartials) {
       const std::string& text = templates_.Get(absl::StrCat(partial, ".mustache"));
       page.set(partial, kainjow::mustache::partial([&text] { return text; }));
     }
-    mustache m(templates_.Get(name));
-    std::string html = m.render(page);
-    if (!m.is_valid()) {
-      return absl::InvalidArgumentError(absl::StrCat(name, ": ", m.error_message()));
+    ASSIGN_OR_RETURN(mustache * m, Parsed(name));
+    std::string html = m->render(page);
+    if (!m->is_valid()) {
+      return absl::InvalidArgumentError(absl::StrCat(name, ": ", m->error_message()));
     }
     out.push_back({path, std::move(html)});
     return absl::OkStatus();
   }
 
  private:
+  static constexpr const char* kPartials[] = {"header", "footer", "card", "pager",
+                                              "namespace_link"};
+
+  // Template `name`, parsed once for every page that uses it (kainjow
+  // parses a template when it is constructed, and a partial each time it
+  // is used: the card of a list of 100 repositories 100 times). The
+  // site's own partials are written into it first, as "{{> card}}" would
+  // render them; a template that changes delimiters ("{{=") keeps its
+  // partial tags, and kainjow renders them itself.
+  absl::StatusOr<mustache*> Parsed(const std::string& name) {
+    auto it = parsed_.find(name);
+    if (it != parsed_.end()) return it->second.get();
+    std::string text = templates_.Get(name);
+    if (text.find("{{=") == std::string::npos) {
+      // Partials may use partials: a few rounds, then what is left is
+      // rendered by kainjow (which also reports a cycle).
+      for (int round = 0; round < 4; ++round) {
+        bool replaced = false;
+        for (const char* partial : kPartials) {
+          const std::string& body = templates_.Get(absl::StrCat(partial, ".mustache"));
+          if (body.find("{{=") != std::string::npos) continue;
+          for (absl::string_view tag : {absl::StrCat("{{> ", partial, "}}"),
+                                        absl::StrCat("{{>", partial, "}}")}) {
+            replaced |= absl::StrReplaceAll({{tag, body}}, &text) > 0;
+          }
+        }
+        if (!replaced) break;
+      }
+    }
+    auto m = std::make_unique<mustache>(text);
+    if (!m->is_valid()) {
+      return absl::InvalidArgumentError(absl::StrCat(name, ": ", m->error_message()));
+    }
+    return parsed_.emplace(name, std::move(m)).first->second.get();
+  }
+
+  std::map<std::string, std::unique_ptr<mustache>> parsed_;
   const SiteInput& input_;
   const Templates& templates_;
   // Every page shows it; counted once, not once a page (that was quadratic:
