@@ -11,6 +11,28 @@
 
 namespace stowage::publish {
 
+absl::Status TagDescriber::ReadConfig(const oci::Descriptor& config, Image& image) {
+  image.blobs.emplace_back(config.digest(), config.size());
+  // An image config: platform and date. Other artifacts' configs are not
+  // read.
+  if (config.media_type() != oci::kOciConfig && config.media_type() != oci::kDockerConfig) {
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(std::string bytes, layout_.ReadBlob(config));
+  absl::StatusOr<JsonValue> json = JsonValue::Parse(bytes);
+  if (!json.ok() || !json->is_object()) return absl::OkStatus();
+  std::string os, arch, variant;
+  if (const JsonValue* v = json->Find("os")) os = v->string_value();
+  if (const JsonValue* v = json->Find("architecture")) arch = v->string_value();
+  if (const JsonValue* v = json->Find("variant")) variant = v->string_value();
+  if (!os.empty() && !arch.empty()) {
+    image.platforms.push_back(variant.empty() ? absl::StrCat(os, "/", arch)
+                                              : absl::StrCat(os, "/", arch, "/", variant));
+  }
+  if (const JsonValue* v = json->Find("created")) image.created = v->string_value();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<const TagDescriber::Image*> TagDescriber::Read(const std::string& digest,
                                                               const std::string& media_type,
                                                               int64_t size, int depth) {
@@ -21,46 +43,53 @@ absl::StatusOr<const TagDescriber::Image*> TagDescriber::Read(const std::string&
   }
   Image image;
   image.blobs.emplace_back(digest, size);
-  if (oci::IsManifestMediaType(media_type)) {
+  // An index's children: each with the platform its descriptor names, or
+  // else the child's own.
+  auto add_child = [&](const std::string& child_digest, const std::string& child_type,
+                       int64_t child_size, const std::string& platform,
+                       std::set<std::string>& platforms) -> absl::Status {
+    ASSIGN_OR_RETURN(const Image* child, Read(child_digest, child_type, child_size, depth + 1));
+    if (!platform.empty()) {
+      if (platform != "unknown/unknown") platforms.insert(platform);
+    } else {
+      platforms.insert(child->platforms.begin(), child->platforms.end());
+    }
+    image.blobs.insert(image.blobs.end(), child->blobs.begin(), child->blobs.end());
+    image.created = std::max(image.created, child->created);
+    return absl::OkStatus();
+  };
+  const PlannedManifest* known = nullptr;
+  if (planned_ != nullptr) {
+    auto p = planned_->find(digest);
+    if (p != planned_->end()) known = &p->second;
+  }
+  if (known != nullptr) {
+    if (known->is_index) {
+      std::set<std::string> platforms;
+      for (const PlannedBlob& c : known->children) {
+        RETURN_IF_ERROR(add_child(c.digest, c.media_type, c.size, c.platform, platforms));
+      }
+      image.platforms.assign(platforms.begin(), platforms.end());
+    } else if (!known->children.empty()) {
+      const PlannedBlob& config = known->children[0];
+      RETURN_IF_ERROR(
+          ReadConfig(oci::Descriptor::Make(config.media_type, config.digest, config.size), image));
+      for (size_t i = 1; i < known->children.size(); ++i) {
+        image.blobs.emplace_back(known->children[i].digest, known->children[i].size);
+      }
+    }
+  } else if (oci::IsManifestMediaType(media_type)) {
     ASSIGN_OR_RETURN(oci::Manifest m,
                      oci::ReadManifest(layout_, oci::Descriptor::Make(media_type, digest, size)));
     if (m.is_index()) {
       std::set<std::string> platforms;
       for (const oci::Descriptor& c : m.manifests) {
-        ASSIGN_OR_RETURN(const Image* child, Read(c.digest(), c.media_type(), c.size(), depth + 1));
-        if (c.platform().has_value()) {
-          std::string p = c.platform()->String();
-          if (p != "unknown/unknown") platforms.insert(p);
-        } else {
-          platforms.insert(child->platforms.begin(), child->platforms.end());
-        }
-        image.blobs.insert(image.blobs.end(), child->blobs.begin(), child->blobs.end());
-        image.created = std::max(image.created, child->created);
+        std::string platform = c.platform().has_value() ? c.platform()->String() : "";
+        RETURN_IF_ERROR(add_child(c.digest(), c.media_type(), c.size(), platform, platforms));
       }
       image.platforms.assign(platforms.begin(), platforms.end());
     } else {
-      if (m.config.has_value()) {
-        image.blobs.emplace_back(m.config->digest(), m.config->size());
-        // An image config: platform and date. Other artifacts' configs are
-        // not read.
-        if (m.config->media_type() == oci::kOciConfig ||
-            m.config->media_type() == oci::kDockerConfig) {
-          ASSIGN_OR_RETURN(std::string bytes, layout_.ReadBlob(*m.config));
-          absl::StatusOr<JsonValue> config = JsonValue::Parse(bytes);
-          if (config.ok() && config->is_object()) {
-            std::string os, arch, variant;
-            if (const JsonValue* v = config->Find("os")) os = v->string_value();
-            if (const JsonValue* v = config->Find("architecture")) arch = v->string_value();
-            if (const JsonValue* v = config->Find("variant")) variant = v->string_value();
-            if (!os.empty() && !arch.empty()) {
-              image.platforms.push_back(
-                  variant.empty() ? absl::StrCat(os, "/", arch)
-                                  : absl::StrCat(os, "/", arch, "/", variant));
-            }
-            if (const JsonValue* v = config->Find("created")) image.created = v->string_value();
-          }
-        }
-      }
+      if (m.config.has_value()) RETURN_IF_ERROR(ReadConfig(*m.config, image));
       for (const oci::Descriptor& l : m.layers) image.blobs.emplace_back(l.digest(), l.size());
     }
   }

@@ -5,11 +5,14 @@
 #ifndef STOWAGE_LIB_PUBLISH_CATALOG_H_
 #define STOWAGE_LIB_PUBLISH_CATALOG_H_
 
+#include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "lib/oci/layout.h"
+#include "lib/publish/plan.h"
 #include "lib/site/site.h"
 #include "lib/store/store.h"
 
@@ -19,7 +22,12 @@ namespace stowage::publish {
 // tags are read once per TagDescriber.
 class TagDescriber {
  public:
-  explicit TagDescriber(const oci::Layout& layout) : layout_(layout) {}
+  // `planned`, when given, holds manifests already read (the publish plan's,
+  // which outlives this describer): those are not read again; configs are
+  // always read here.
+  explicit TagDescriber(const oci::Layout& layout,
+                        const std::unordered_map<std::string, PlannedManifest>* planned = nullptr)
+      : layout_(layout), planned_(planned) {}
 
   // The tag's digest, platforms (of an index's children; an image's
   // config's os/architecture[/variant]; attestation manifests with platform
@@ -37,7 +45,11 @@ class TagDescriber {
   absl::StatusOr<const Image*> Read(const std::string& digest, const std::string& media_type,
                                     int64_t size, int depth);
 
+  // The config's platform and date into `image`.
+  absl::Status ReadConfig(const oci::Descriptor& config, Image& image);
+
   const oci::Layout& layout_;
+  const std::unordered_map<std::string, PlannedManifest>* planned_;
   std::map<std::string, Image> cache_;
 };
 

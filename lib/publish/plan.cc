@@ -33,22 +33,20 @@ struct Referrer {
 };
 
 // A blob as planning sees it.
-struct Blob {
-  std::string digest;
-  std::string media_type;
-  int64_t size;
-};
+using Blob = PlannedBlob;
 
 // What planning needs of a manifest: far smaller than oci::Manifest, which
 // keeps every descriptor's JSON (a large site holds tens of thousands).
 struct Node {
-  std::string media_type;
-  std::vector<Blob> children;  // an image's config and layers, an index's manifests
-  std::string subject;         // the digest it refers to, or ""
-  Referrer referrer;           // its entry in the subject's referrers index
+  PlannedManifest manifest;
+  std::string subject;  // the digest it refers to, or ""
+  Referrer referrer;    // its entry in the subject's referrers index
 };
 
-Blob BlobOf(const oci::Descriptor& d) { return Blob{d.digest(), d.media_type(), d.size()}; }
+Blob BlobOf(const oci::Descriptor& d) {
+  return Blob{d.digest(), d.media_type(), d.size(),
+              d.platform().has_value() ? d.platform()->String() : std::string()};
+}
 
 // Manifests are shared between tags and repositories: read each once.
 class ManifestCache {
@@ -61,12 +59,13 @@ class ManifestCache {
     ASSIGN_OR_RETURN(oci::Manifest m,
                      oci::ReadManifest(layout_, oci::Descriptor::Make(b.media_type, b.digest, b.size)));
     Node n;
-    n.media_type = m.media_type;
+    n.manifest.media_type = m.media_type;
+    n.manifest.is_index = m.is_index();
     if (m.is_index()) {
-      for (const oci::Descriptor& c : m.manifests) n.children.push_back(BlobOf(c));
+      for (const oci::Descriptor& c : m.manifests) n.manifest.children.push_back(BlobOf(c));
     } else {
-      n.children.push_back(BlobOf(*m.config));
-      for (const oci::Descriptor& l : m.layers) n.children.push_back(BlobOf(l));
+      n.manifest.children.push_back(BlobOf(*m.config));
+      for (const oci::Descriptor& l : m.layers) n.manifest.children.push_back(BlobOf(l));
     }
     if (m.subject.has_value()) {
       n.subject = m.subject->digest();
@@ -78,6 +77,15 @@ class ManifestCache {
                             std::move(m.annotations)};
     }
     return &cache_.emplace(b.digest, std::move(n)).first->second;
+  }
+
+  // Every manifest read, moved out (the cache is empty after).
+  std::unordered_map<std::string, PlannedManifest> Take() {
+    std::unordered_map<std::string, PlannedManifest> out;
+    out.reserve(cache_.size());
+    for (auto& [digest, node] : cache_) out.emplace(digest, std::move(node.manifest));
+    cache_.clear();
+    return out;
   }
 
  private:
@@ -142,7 +150,7 @@ absl::Status PlanRepository(const std::string& repo,
   for (const store::TagSummary* tag : tags) {
     tag_names.insert(tag->name.tag);
     std::deque<Blob> queue = {
-        Blob{std::string(tag->digest), std::string(tag->media_type), tag->size}};
+        Blob{std::string(tag->digest), std::string(tag->media_type), tag->size, ""}};
     add_manifest(tag->name.tag, std::string(tag->digest), std::string(tag->media_type));
     while (!queue.empty()) {
       Blob b = std::move(queue.front());
@@ -154,9 +162,9 @@ absl::Status PlanRepository(const std::string& repo,
       if (!m.ok()) {
         return Annotate(m.status(), absl::StrCat("the image ", tag->name.String()));
       }
-      add_manifest(b.digest, b.digest, (*m)->media_type);
+      add_manifest(b.digest, b.digest, (*m)->manifest.media_type);
       if (!(*m)->subject.empty()) referrers[(*m)->subject].push_back((*m)->referrer);
-      for (const Blob& c : (*m)->children) queue.push_back(c);
+      for (const Blob& c : (*m)->manifest.children) queue.push_back(c);
     }
   }
 
@@ -298,6 +306,7 @@ absl::StatusOr<SitePlan> PlanSite(const store::Store& store,
     }
   }
   for (auto& [path, f] : files) plan.files.push_back(std::move(f));
+  plan.manifests = cache.Take();
   return plan;
 }
 

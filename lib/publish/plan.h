@@ -29,6 +29,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -45,6 +46,23 @@ struct SiteFile {
   bool manifest = false;     // served from manifests/: needs its own type
 };
 
+// A manifest as planning read it: what the catalog's tags table needs of
+// it too, so that it is not read and parsed a second time.
+struct PlannedBlob {
+  std::string digest;
+  std::string media_type;
+  int64_t size = 0;
+  // An index's child's platform as its descriptor gives it
+  // (OS/ARCH[/VARIANT]), or "" when the descriptor has none.
+  std::string platform;
+};
+struct PlannedManifest {
+  std::string media_type;
+  bool is_index = false;
+  // An index's manifests; an image's config, then its layers.
+  std::vector<PlannedBlob> children;
+};
+
 struct SitePlan {
   std::vector<SiteFile> files;              // sorted by path, unique
   std::map<std::string, int64_t> blobs;     // every store blob served
@@ -57,6 +75,9 @@ struct SitePlan {
   std::vector<const store::TagSummary*> tags;
   store::TagScan owned_scan;
   std::vector<std::string> warnings;        // what was skipped, and why
+  // Every manifest planning read (those of the planned repositories), by
+  // digest.
+  std::unordered_map<std::string, PlannedManifest> manifests;
 };
 
 struct PlanOptions {
