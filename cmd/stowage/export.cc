@@ -1,8 +1,11 @@
-// stowage export: copy images from the store into an OCI layout or archive.
+// stowage export: copy images from the store into an OCI layout or archive,
+// or a `docker save` archive.
 
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "cmd/stowage/command.h"
@@ -14,11 +17,20 @@ namespace {
 
 struct ExportFlags {
   std::string store;
+  std::vector<std::string> args;  // IMAGE... DESTINATION
   store::ExportOptions options;
   bool quiet = false;
 };
 
 int RunExport(ExportFlags& flags) {
+  if (flags.args.size() < 2) {
+    std::fprintf(stderr,
+                 "stowage export: name one or more IMAGEs, then the "
+                 "DESTINATION\n");
+    return kExitUsage;
+  }
+  flags.options.destination = flags.args.back();
+  flags.options.images.assign(flags.args.begin(), flags.args.end() - 1);
   absl::StatusOr<store::Store> s = store::Store::Open(flags.store);
   if (!s.ok()) return Fail("export", s.status());
   absl::StatusOr<store::ExportResult> result;
@@ -32,7 +44,14 @@ int RunExport(ExportFlags& flags) {
     const oci::TransferStats& st = result->stats;
     std::cerr << "exported " << result->refs.size() << " image"
               << (result->refs.size() == 1 ? "" : "s") << " to "
-              << flags.options.destination << ": ";
+              << flags.options.destination;
+    if (absl::StartsWith(flags.options.destination, "docker-archive:")) {
+      // Staged blobs say little of a docker archive: its layers are
+      // written uncompressed, its manifests not at all.
+      std::cerr << "\n";
+      return kExitOk;
+    }
+    std::cerr << ": ";
     if (absl::StartsWith(flags.options.destination, "oci-archive:")) {
       // Into a tar, every blob is written; links only staged it.
       std::cerr << st.blobs_copied + st.blobs_linked << " blobs written ("
@@ -52,31 +71,46 @@ int RunExport(ExportFlags& flags) {
 Command AddExportCommand(CLI::App& root) {
   auto flags = std::make_shared<ExportFlags>();
   CLI::App* app = root.add_subcommand(
-      "export", "Copy images from the store into an OCI layout or archive");
-  app->add_option("IMAGE", flags->options.image,
-                  "REPOSITORY[:TAG] or REPOSITORY@DIGEST; with --all-tags, "
-                  "REPOSITORY")
-      ->required();
-  app->add_option("DESTINATION", flags->options.destination,
-                  "oci:DIR[:REF] or oci-archive:FILE[:REF]; REF defaults to "
-                  "the tag")
+      "export", "Copy images from the store into an OCI layout or archive, or "
+                "a docker save archive");
+  app->add_option("IMAGE...DESTINATION", flags->args,
+                  "One or more images, REPOSITORY[:TAG] or REPOSITORY@DIGEST "
+                  "(with --all-tags, REPOSITORY), then the destination: "
+                  "oci:DIR[:REF], oci-archive:FILE[:REF] or "
+                  "docker-archive:FILE[:NAME:TAG]; REF and NAME:TAG name a "
+                  "single image")
       ->required();
   app->add_flag("-a,--all-tags", flags->options.all_tags,
-                "Export every tag of the repository, each under its tag");
+                "Export every tag of each repository, each under its tag");
   app->add_option("--platform", flags->options.platform,
                   "OS/ARCH[/VARIANT]: from a multi-platform index, export only "
-                  "that platform's image (its digest is kept)");
+                  "that platform's image (its digest is kept); required for an "
+                  "index going into a docker-archive:");
   app->add_flag("--copy", flags->options.copy,
                 "Copy blobs even where a hard link would do");
   app->add_flag("-q,--quiet", flags->quiet, "Print nothing but errors");
   AddStoreOption(app, &flags->store);
   app->footer(
-      "A destination that exists keeps its images; one with the same ref is "
-      "replaced. Digests are kept byte for byte.\n\n"
+      "A layout or OCI archive that exists keeps its images; one with the same "
+      "ref is replaced. Digests are kept byte for byte. Without a REF, each "
+      "image is named by its tag.\n\n"
+      "docker-archive: writes what `docker load` and `podman load` read: "
+      "manifest.json, repositories, each config unchanged (so the image ID is "
+      "the store's config digest) and each layer uncompressed (gzip and zstd "
+      "layers are decompressed and checked against the config's diff_ids). "
+      "Each image is named REPOSITORY:TAG (busybox:latest for "
+      "library/busybox:latest) unless NAME:TAG is given. The file is written "
+      "whole and atomically, replacing one that exists; bytes are "
+      "deterministic (sorted, owner 0:0, mtime $SOURCE_DATE_EPOCH or 0). A "
+      "docker archive holds one image per name and no multi-platform index: "
+      "export an index with --platform.\n\n"
       "Examples:\n"
       "  stowage export team/app:v1 oci:/media/usb/layout\n"
       "  stowage export -a team/app oci-archive:team-app.tar\n"
-      "  stowage export --platform linux/arm64 library/python:3.12 oci:py-arm64");
+      "  stowage export --platform linux/arm64 library/python:3.12 oci:py-arm64\n"
+      "  stowage export team/app:v1 team/tool:2 docker-archive:images.tar   # docker load -i images.tar\n"
+      "  stowage export --platform linux/amd64 library/python:3.12 "
+      "docker-archive:py.tar:python:3.12");
   return Command{app, [flags] { return RunExport(*flags); }};
 }
 

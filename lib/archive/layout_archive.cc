@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -15,51 +16,76 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "lib/archive/entry_name.h"
+#include "lib/archive/internal/handles.h"
 #include "lib/base/status_macros.h"
 #include "lib/fs/file.h"
 
 namespace stowage::archive {
 namespace {
 
-struct ReadDeleter {
-  void operator()(struct archive* a) const { archive_read_free(a); }
-};
-struct WriteDeleter {
-  void operator()(struct archive* a) const { archive_write_free(a); }
-};
-struct EntryDeleter {
-  void operator()(struct archive_entry* e) const { archive_entry_free(e); }
-};
-
-absl::Status ArchiveError(const std::string& file, struct archive* a) {
-  const char* msg = archive_error_string(a);
-  return absl::DataLossError(
-      absl::StrCat(file, ": ", msg != nullptr ? msg : "unreadable archive"));
-}
+using internal::ArchiveError;
+using internal::EntryDeleter;
+using internal::ReadDeleter;
+using internal::WriteDeleter;
 
 // The entry's name, relative and clean, or an error naming it.
 absl::StatusOr<std::string> SafeName(const std::string& file, const char* raw) {
-  std::string name = raw != nullptr ? raw : "";
-  auto bad = [&](absl::string_view why) {
-    return absl::DataLossError(
-        absl::StrCat(file, ": entry \"", name, "\" ", why));
-  };
-  if (name.empty()) return bad("has no name");
-  if (name[0] == '/') return bad("has an absolute name");
-  std::vector<std::string> parts;
-  for (absl::string_view p : absl::StrSplit(name, '/')) {
+  return CleanEntryName(file, raw);
+}
+
+// DataLoss "<file>: <where>: <libarchive's message>".
+absl::Status ArchiveErrorAt(const std::string& file, absl::string_view where,
+                            struct archive* a) {
+  const char* msg = archive_error_string(a);
+  return absl::DataLossError(absl::StrCat(
+      file, ": ", where, ": ", msg != nullptr ? msg : "unreadable archive"));
+}
+
+absl::Status EntryError(const std::string& file, const std::string& name,
+                        absl::string_view why) {
+  return absl::DataLossError(
+      absl::StrCat(file, ": entry \"", name, "\" ", why));
+}
+
+// The archive name a symbolic link at `name` holding `target` points at,
+// read as the kernel would from the link's folder, or an error when it is
+// absolute or climbs out of the archive. Only names are compared: no link
+// is ever made on disk, so no folder on the way can be a link itself.
+absl::StatusOr<std::string> ResolveSymlink(const std::string& file,
+                                           const std::string& name,
+                                           const std::string& target) {
+  if (target.empty()) {
+    return EntryError(file, name, "is a symbolic link with no target");
+  }
+  if (target[0] == '/') {
+    return EntryError(file, name,
+                      absl::StrCat("is a symbolic link to the absolute name \"",
+                                   target, "\""));
+  }
+  std::vector<std::string> parts = absl::StrSplit(name, '/');
+  parts.pop_back();  // the link itself
+  for (absl::string_view p : absl::StrSplit(target, '/')) {
     if (p.empty() || p == ".") continue;
-    if (p == "..") return bad("climbs out of the archive with '..'");
+    if (p == "..") {
+      if (parts.empty()) {
+        return EntryError(file, name,
+                          absl::StrCat("is a symbolic link to \"", target,
+                                       "\", which points outside the archive"));
+      }
+      parts.pop_back();
+      continue;
+    }
     parts.emplace_back(p);
   }
-  if (parts.empty()) return std::string(".");
-  std::string clean;
-  for (const std::string& p : parts) {
-    if (!clean.empty()) clean += '/';
-    clean += p;
+  if (parts.empty()) {
+    return EntryError(file, name,
+                      absl::StrCat("is a symbolic link to \"", target,
+                                   "\", the archive's top folder"));
   }
-  return clean;
+  return absl::StrJoin(parts, "/");
 }
 
 absl::Status WriteEntryData(struct archive* a, const std::string& file,
@@ -76,7 +102,7 @@ absl::Status WriteEntryData(struct archive* a, const std::string& file,
   std::unique_ptr<char[]> buf(new char[1 << 20]);
   while (true) {
     la_ssize_t n = archive_read_data(a, buf.get(), 1 << 20);
-    if (n < 0) return ArchiveError(file, a);
+    if (n < 0) return ArchiveErrorAt(file, absl::StrCat("entry \"", name, "\""), a);
     if (n == 0) break;
     RETURN_IF_ERROR(WriteAll(out, path, absl::string_view(buf.get(), n)));
   }
@@ -101,7 +127,8 @@ void CollectTree(const std::string& root, const std::string& rel,
 }  // namespace
 
 absl::Status ExtractArchive(const std::string& archive_path,
-                            const std::string& dest) {
+                            const std::string& dest,
+                            const ExtractOptions& options) {
   std::unique_ptr<struct archive, ReadDeleter> a(archive_read_new());
   archive_read_support_filter_all(a.get());
   archive_read_support_format_tar(a.get());
@@ -112,18 +139,29 @@ absl::Status ExtractArchive(const std::string& archive_path,
     }
     return ArchiveError(archive_path, a.get());
   }
-  std::set<std::string> seen;
+  std::set<std::string> seen;   // every name taken: files and links
+  std::set<std::string> files;  // regular files on disk (hard links too)
+  // Symbolic links to resolve once every file is there: name -> (target
+  // as an archive name, target as written).
+  std::map<std::string, std::pair<std::string, std::string>> symlinks;
+  std::string last;  // the last entry read, for errors
   while (true) {
     struct archive_entry* entry = nullptr;
     int rc = archive_read_next_header(a.get(), &entry);
     if (rc == ARCHIVE_EOF) break;
-    if (rc < ARCHIVE_WARN) return ArchiveError(archive_path, a.get());
+    if (rc < ARCHIVE_WARN) {
+      // Say where it broke: a truncated archive ends after some entry.
+      return last.empty() ? ArchiveError(archive_path, a.get())
+                          : ArchiveErrorAt(archive_path,
+                                           absl::StrCat("after entry \"", last, "\""),
+                                           a.get());
+    }
     ASSIGN_OR_RETURN(std::string name,
                      SafeName(archive_path, archive_entry_pathname(entry)));
     if (name == ".") continue;
+    last = name;
     auto bad = [&](absl::string_view why) {
-      return absl::DataLossError(
-          absl::StrCat(archive_path, ": entry \"", name, "\" ", why));
+      return EntryError(archive_path, name, why);
     };
     // A name taken by an earlier file, or a path through one, is the
     // archive's fault: say so rather than fail on the filesystem below.
@@ -139,13 +177,14 @@ absl::Status ExtractArchive(const std::string& archive_path,
     RETURN_IF_ERROR(MakeDirs(Dirname(path)));
     if (const char* target = archive_entry_hardlink(entry); target != nullptr) {
       absl::StatusOr<std::string> clean = SafeName(archive_path, target);
-      if (!clean.ok() || seen.count(*clean) == 0) {
+      if (!clean.ok() || files.count(*clean) == 0) {
         return bad(absl::StrCat("is a hard link to \"", target,
                                 "\", which is not an earlier file of the "
                                 "archive"));
       }
       RETURN_IF_ERROR(HardLink(JoinPath(dest, *clean), path));
       seen.insert(name);
+      files.insert(name);
       continue;
     }
     switch (archive_entry_filetype(entry)) {
@@ -155,16 +194,44 @@ absl::Status ExtractArchive(const std::string& archive_path,
       case AE_IFREG:
         RETURN_IF_ERROR(WriteEntryData(a.get(), archive_path, name, path));
         seen.insert(name);
+        files.insert(name);
         break;
-      case AE_IFLNK:
-        return bad(absl::StrCat("is a symbolic link (to \"",
-                                archive_entry_symlink(entry) != nullptr
-                                    ? archive_entry_symlink(entry)
-                                    : "",
-                                "\"); an OCI layout holds none"));
+      case AE_IFLNK: {
+        const char* raw = archive_entry_symlink(entry);
+        std::string target = raw != nullptr ? raw : "";
+        if (!options.resolve_symlinks) {
+          return bad(absl::StrCat("is a symbolic link (to \"", target,
+                                  "\"); an OCI layout holds none"));
+        }
+        ASSIGN_OR_RETURN(std::string resolved,
+                         ResolveSymlink(archive_path, name, target));
+        symlinks[name] = {resolved, target};
+        seen.insert(name);
+        break;
+      }
       default:
         return bad("is a device, FIFO or socket; an OCI layout holds none");
     }
+  }
+  // Links may name files that came after them: resolve at the end, through
+  // chains of links, each to the regular file it ends at.
+  for (const auto& [name, link] : symlinks) {
+    std::string at = link.first;
+    for (int hops = 0; symlinks.count(at) != 0; ++hops) {
+      if (hops == 40) {
+        return EntryError(archive_path, name,
+                          absl::StrCat("is a symbolic link to \"", link.second,
+                                       "\" that loops"));
+      }
+      at = symlinks[at].first;
+    }
+    if (files.count(at) == 0) {
+      return EntryError(
+          archive_path, name,
+          absl::StrCat("is a symbolic link to \"", link.second,
+                       "\", which is not a file of the archive"));
+    }
+    RETURN_IF_ERROR(HardLink(JoinPath(dest, at), JoinPath(dest, name)));
   }
   return absl::OkStatus();
 }

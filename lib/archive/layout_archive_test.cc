@@ -490,5 +490,93 @@ TEST_F(ArchiveTest, MissingArchiveIsNotFound) {
   EXPECT_THAT(Msg(s), HasSubstr(path));
 }
 
+// Old `docker save` archives link a layer they have written already.
+TEST_F(ArchiveTest, SymlinksInsideBecomeHardLinksWhenAsked) {
+  std::string base = NewDir();
+  std::string tar = JoinPath(base, "docker.tar");
+  WriteArchive(tar, {Dir("a/"), File("a/layer.tar", "layer a"), Dir("b/"),
+                     SymLink("b/layer.tar", "../a/layer.tar"),
+                     // A link may come before its target, and name a link.
+                     SymLink("c/layer.tar", "../d/./layer.tar"),
+                     File("d/layer.tar", "layer d"), SymLink("e", "b/layer.tar")});
+  // Refused by default, as in an OCI archive.
+  std::string refused = JoinPath(base, "refused");
+  ASSERT_TRUE(MakeDirs(refused).ok());
+  absl::Status s = ExtractArchive(tar, refused);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_THAT(Msg(s), HasSubstr("entry \"b/layer.tar\" is a symbolic link"));
+
+  std::string dest = JoinPath(base, "dest");
+  ASSERT_TRUE(MakeDirs(dest).ok());
+  ExtractOptions options;
+  options.resolve_symlinks = true;
+  ASSERT_TRUE(ExtractArchive(tar, dest, options).ok());
+  // Only files and folders on disk (Tree fails on anything else).
+  EXPECT_THAT(Tree(dest),
+              ElementsAre(std::pair<std::string, std::string>("a/", ""),
+                          std::pair<std::string, std::string>("a/layer.tar", "layer a"),
+                          std::pair<std::string, std::string>("b/", ""),
+                          std::pair<std::string, std::string>("b/layer.tar", "layer a"),
+                          std::pair<std::string, std::string>("c/", ""),
+                          std::pair<std::string, std::string>("c/layer.tar", "layer d"),
+                          std::pair<std::string, std::string>("d/", ""),
+                          std::pair<std::string, std::string>("d/layer.tar", "layer d"),
+                          std::pair<std::string, std::string>("e", "layer a")));
+  EXPECT_EQ(Stat(JoinPath(dest, "b/layer.tar"))->inode,
+            Stat(JoinPath(dest, "a/layer.tar"))->inode);
+}
+
+TEST_F(ArchiveTest, ResolvedSymlinksStayInsideTheArchive) {
+  const std::vector<HostileCase> cases = {
+      {"up from the top", {SymLink("link", "../outside")}, "link", "points outside"},
+      {"up from a folder", {SymLink("a/link", "../../outside")}, "a/link",
+       "points outside"},
+      {"down then up", {Dir("a/"), SymLink("l", "a/../../outside")}, "l",
+       "points outside"},
+      {"absolute", {SymLink("link", "/etc/passwd")}, "link", "absolute name"},
+      {"to the top", {SymLink("link", ".")}, "link", "top folder"},
+      {"to a folder", {Dir("d/"), SymLink("l", "d")}, "l", "not a file of the archive"},
+      {"to nothing", {SymLink("l", "missing")}, "l", "not a file of the archive"},
+      {"loop", {SymLink("x", "y"), SymLink("y", "x")}, "x", "loops"},
+      {"a path through a link", {Dir("d/"), SymLink("blobs", "d"), File("blobs/evil")},
+       "blobs/evil", "lies under the file \"blobs\""},
+      {"hard link to a link", {File("f"), SymLink("l", "f"), HardLink("h", "l")}, "h",
+       "not an earlier file"},
+  };
+  for (const HostileCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string base = NewDir();
+    ASSERT_TRUE(WriteFileAtomic(JoinPath(base, "outside"), "precious").ok());
+    std::string tar = JoinPath(base, "hostile.tar");
+    WriteArchive(tar, c.entries);
+    std::string dest = JoinPath(base, "dest");
+    ASSERT_TRUE(MakeDirs(dest).ok());
+    ExtractOptions options;
+    options.resolve_symlinks = true;
+    absl::Status s = ExtractArchive(tar, dest, options);
+    EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+    EXPECT_THAT(Msg(s), HasSubstr(tar + ": entry \"" + c.entry + "\""));
+    EXPECT_THAT(Msg(s), HasSubstr(c.message));
+    EXPECT_THAT(*ListDir(base), ElementsAre("dest", "hostile.tar", "outside"));
+    EXPECT_EQ(*ReadFile(JoinPath(base, "outside")), "precious");
+    for (const auto& [name, data] : Tree(dest)) {
+      EXPECT_FALSE(absl::StrContains(name, "evil")) << name;
+    }
+  }
+}
+
+TEST_F(ArchiveTest, TruncationNamesTheEntry) {
+  std::string base = NewDir();
+  std::string tar = JoinPath(base, "cut.tar");
+  WriteArchive(tar, {File("small", "x"), File("big", Bytes(100 * 1024, 3))});
+  ASSERT_EQ(truncate(tar.c_str(), 50 * 1024), 0);
+  std::string dest = JoinPath(base, "dest");
+  ASSERT_TRUE(MakeDirs(dest).ok());
+  absl::Status s = ExtractArchive(tar, dest);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_THAT(Msg(s), HasSubstr(tar + ": entry \"big\": "));
+  EXPECT_THAT(Msg(s), HasSubstr("runcated"));
+}
+
 }  // namespace
 }  // namespace stowage::archive

@@ -7,8 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lib/archive/docker_archive.h"
 #include "lib/base/status_macros.h"
 #include "lib/oci/graph.h"
+#include "lib/oci/manifest.h"
 #include "lib/oci/media_types.h"
 #include "lib/reference/reference.h"
 #include "lib/transport/transport.h"
@@ -29,10 +31,91 @@ std::string ListRefs(const oci::Index& index) {
   return refs.empty() ? "none" : absl::StrJoin(refs, ", ");
 }
 
+// The images of a converted docker archive: its entries grouped by digest
+// (an image has an entry per name), with their names, for messages.
+std::string ListDockerImages(const oci::Index& index) {
+  std::vector<std::string> digests;
+  std::map<std::string, std::vector<std::string>> names;
+  for (const oci::Descriptor& d : index.manifests) {
+    if (names.count(d.digest()) == 0) digests.push_back(d.digest());
+    std::string ref = RefOf(d);
+    names[d.digest()].push_back(ref.empty() ? "(unnamed " + d.digest() + ")" : ref);
+  }
+  std::vector<std::string> out;
+  for (const std::string& digest : digests) out.push_back(absl::StrJoin(names[digest], " "));
+  return out.empty() ? "none" : absl::StrJoin(out, ", ");
+}
+
+// SelectImports for a docker archive. Its conversion already applied the
+// location's REF; the entries' refs are store names from RepoTags.
+absl::StatusOr<std::vector<TagEntry>> SelectDockerArchiveImports(
+    const oci::Index& index, const transport::Location& loc,
+    const ImportOptions& options) {
+  std::vector<TagEntry> out;
+  std::set<std::string> digests;
+  for (const oci::Descriptor& d : index.manifests) digests.insert(d.digest());
+  if (digests.empty()) {
+    return absl::NotFoundError(absl::StrCat(loc.String(), ": holds no images"));
+  }
+  if (!options.all) {
+    if (digests.size() > 1) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          loc.String(), ": holds ", digests.size(), " images (",
+          ListDockerImages(index), "); name one as docker-archive:", loc.path,
+          ":NAME:TAG or docker-archive:", loc.path,
+          ":@N (N from 0), or import them all with --all"));
+    }
+    ASSIGN_OR_RETURN(TagName name, ParseTagName(options.target));
+    out.push_back(TagEntry{std::move(name), index.manifests[0]});
+    return out;
+  }
+  if (!loc.ref.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        loc.String(), ": --all imports every image; drop the :", loc.ref));
+  }
+  std::string repository;  // "" keeps each image's own name
+  if (!options.target.empty()) {
+    ASSIGN_OR_RETURN(TagName repo, ParseTagName(options.target));
+    if (options.target.find(':') != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          options.target, ": with --all, name the repository alone (or "
+                          "nothing, to keep each image's own name); each "
+                          "image is tagged with its RepoTag's tag"));
+    }
+    repository = repo.repository;
+  }
+  std::map<TagName, std::string> taken;  // name -> digest
+  for (const oci::Descriptor& d : index.manifests) {
+    std::string ref = RefOf(d);
+    if (ref.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          loc.String(), ": the image ", d.digest(),
+          " has no name (no RepoTags, none in `repositories`), so --all "
+          "cannot tag it; import it alone as docker-archive:",
+          loc.path, ":@N REPOSITORY[:TAG]"));
+    }
+    absl::StatusOr<TagName> name = ParseTagName(ref);
+    if (!name.ok()) return Annotate(name.status(), loc.String());
+    if (!repository.empty()) name->repository = repository;
+    auto [it, added] = taken.emplace(*name, d.digest());
+    if (!added) {
+      if (it->second == d.digest()) continue;
+      return absl::InvalidArgumentError(absl::StrCat(
+          loc.String(), ": two images would be tagged ", name->String(), " (",
+          it->second, " and ", d.digest(), ")"));
+    }
+    out.push_back(TagEntry{std::move(*name), d});
+  }
+  return out;
+}
+
 // Which entries of the source to import, and under which names.
 absl::StatusOr<std::vector<TagEntry>> SelectImports(
     const oci::Index& index, const transport::Location& loc,
     const ImportOptions& options) {
+  if (loc.kind == transport::Kind::kDockerArchive) {
+    return SelectDockerArchiveImports(index, loc, options);
+  }
   std::vector<TagEntry> out;
   if (options.all) {
     if (!loc.ref.empty()) {
@@ -96,6 +179,14 @@ absl::StatusOr<std::vector<TagEntry>> SelectImports(
 absl::StatusOr<ImportResult> Import(const Store& store,
                                     const ImportOptions& options) {
   ASSIGN_OR_RETURN(transport::Location loc, transport::ParseLocation(options.source));
+  if (options.target.empty() &&
+      !(options.all && loc.kind == transport::Kind::kDockerArchive)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        loc.String(), ": name the REPOSITORY[:TAG] to tag ",
+        options.all ? "the images in (only a docker-archive: source "
+                      "tags each image with its own RepoTags)"
+                    : "the image as"));
+  }
   // Shared for the whole import: gc waits rather than delete blobs placed
   // here before they are tagged.
   ASSIGN_OR_RETURN(FileLock blob_lock, store.BlobWriteLock());
@@ -118,7 +209,8 @@ absl::StatusOr<ImportResult> Import(const Store& store,
   }
   oci::TransferOptions transfer;
   transfer.allow_links = !options.copy;
-  transfer.verify_links = true;
+  // A converted docker archive was hashed and synced as it was converted.
+  transfer.verify_links = !source.verified();
   transfer.progress = options.progress;
   absl::StatusOr<oci::TransferStats> stats =
       oci::TransferBlobs(src, store.layout(), blobs, transfer);
@@ -134,57 +226,118 @@ absl::StatusOr<ExportResult> Export(const Store& store,
                                     const ExportOptions& options) {
   ASSIGN_OR_RETURN(transport::Location loc,
                    transport::ParseLocation(options.destination));
-  // (ref in the destination, image descriptor)
-  std::vector<std::pair<std::string, oci::Descriptor>> images;
-  ASSIGN_OR_RETURN(Reference ref, Reference::Parse(options.image, RuleSet::kOci));
-  if (!ref.host().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        options.image, ": store names have no registry host"));
+  const bool docker = loc.kind == transport::Kind::kDockerArchive;
+  if (options.images.empty()) {
+    return absl::InvalidArgumentError("name at least one image to export");
   }
+  if (!loc.ref.empty() && (options.images.size() > 1 || options.all_tags)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        loc.String(), ": :", loc.ref, " names a single image; drop it to name ",
+        docker ? "each image REPOSITORY:TAG" : "each image by its tag"));
+  }
+  std::string docker_ref;  // the RepoTag a docker archive's REF asks for
+  if (docker && !loc.ref.empty()) {
+    absl::StatusOr<std::string> name = archive::DockerArchiveName(loc.ref);
+    if (!name.ok()) return Annotate(name.status(), loc.String());
+    docker_ref = *name;
+  }
+  // The store's tags each IMAGE picks, in order.
+  struct Pick {
+    TagEntry entry;
+    bool by_digest = false;  // a layout then names it by the REF alone
+  };
+  std::vector<Pick> picked;
   ASSIGN_OR_RETURN(std::vector<TagEntry> tags, store.Tags());
-  if (options.all_tags) {
-    if (!loc.ref.empty()) {
+  for (const std::string& text : options.images) {
+    ASSIGN_OR_RETURN(Reference ref, Reference::Parse(text, RuleSet::kOci));
+    if (!ref.host().empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          loc.String(), ": --all-tags names each image by its tag; drop the :",
-          loc.ref));
+          text, ": store names have no registry host"));
     }
-    if (!ref.tag_defaulted() || !ref.digest().empty()) {
+    if (options.all_tags) {
+      if (!ref.tag_defaulted() || !ref.digest().empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            text, ": --all-tags takes a repository without tag or digest"));
+      }
+      size_t before = picked.size();
+      for (const TagEntry& e : tags) {
+        if (e.name.repository == ref.repository()) picked.push_back(Pick{e});
+      }
+      if (picked.size() == before) {
+        return absl::NotFoundError(absl::StrCat("no repository ", ref.repository(),
+                                                " in the store ", store.dir()));
+      }
+    } else if (!ref.digest().empty()) {
+      const TagEntry* found = nullptr;
+      for (const TagEntry& e : tags) {
+        if (e.name.repository == ref.repository() &&
+            e.descriptor.digest() == ref.digest() &&
+            (ref.tag().empty() || ref.tag() == e.name.tag)) {
+          found = &e;
+          break;
+        }
+      }
+      if (found == nullptr) {
+        return absl::NotFoundError(absl::StrCat(
+            "no image ", ref.digest(), " tagged in ", ref.repository()));
+      }
+      picked.push_back(Pick{*found, /*by_digest=*/true});
+    } else {
+      ASSIGN_OR_RETURN(TagEntry e, store.Find(TagName{ref.repository(), ref.tag()}));
+      picked.push_back(Pick{std::move(e)});
+    }
+  }
+
+  // (name in the destination, image descriptor), each name once.
+  std::vector<std::pair<std::string, oci::Descriptor>> images;
+  std::map<std::string, std::string> named;  // name -> the store tag it is
+  for (const Pick& pick : picked) {
+    const TagEntry& e = pick.entry;
+    std::string name;
+    if (docker) {
+      name = docker_ref.empty() ? archive::FamiliarName(e.name.repository, e.name.tag)
+                                : docker_ref;
+    } else {
+      name = loc.ref.empty() && !pick.by_digest ? e.name.tag : loc.ref;
+    }
+    if (name.empty()) {  // an unnamed layout entry clashes with nothing
+      images.emplace_back(name, e.descriptor);
+      continue;
+    }
+    auto [it, added] = named.emplace(name, e.name.String());
+    if (!added) {
+      if (it->second == e.name.String()) continue;  // named twice
       return absl::InvalidArgumentError(absl::StrCat(
-          options.image, ": --all-tags takes a repository without tag or digest"));
+          "both ", it->second, " and ", e.name.String(), " would be named \"",
+          name, "\" in ", loc.String(),
+          docker ? "" : "; export them to separate layouts, or to a docker-archive:"));
     }
-    for (const TagEntry& e : tags) {
-      if (e.name.repository == ref.repository()) {
-        images.emplace_back(e.name.tag, e.descriptor);
-      }
-    }
-    if (images.empty()) {
-      return absl::NotFoundError(absl::StrCat("no repository ", ref.repository(),
-                                              " in the store ", store.dir()));
-    }
-  } else if (!ref.digest().empty()) {
-    const TagEntry* found = nullptr;
-    for (const TagEntry& e : tags) {
-      if (e.name.repository == ref.repository() &&
-          e.descriptor.digest() == ref.digest() &&
-          (ref.tag().empty() || ref.tag() == e.name.tag)) {
-        found = &e;
-        break;
-      }
-    }
-    if (found == nullptr) {
-      return absl::NotFoundError(absl::StrCat(
-          "no image ", ref.digest(), " tagged in ", ref.repository()));
-    }
-    images.emplace_back(loc.ref, found->descriptor);
-  } else {
-    ASSIGN_OR_RETURN(TagEntry e, store.Find(TagName{ref.repository(), ref.tag()}));
-    images.emplace_back(loc.ref.empty() ? e.name.tag : loc.ref, e.descriptor);
+    images.emplace_back(name, e.descriptor);
   }
 
   if (!options.platform.empty()) {
     ASSIGN_OR_RETURN(oci::Platform platform, oci::Platform::Parse(options.platform));
     for (auto& [name, d] : images) {
       ASSIGN_OR_RETURN(d, oci::SelectPlatform(store.layout(), d, platform));
+    }
+  }
+  if (docker) {
+    for (const auto& [name, d] : images) {
+      if (!oci::IsIndexMediaType(d.media_type())) continue;
+      std::vector<std::string> platforms;
+      absl::StatusOr<oci::Manifest> index = oci::ReadManifest(store.layout(), d);
+      if (index.ok()) {
+        for (const oci::Descriptor& m : index->manifests) {
+          platforms.push_back(m.platform().has_value() ? m.platform()->String()
+                                                       : "unknown platform");
+        }
+      }
+      return absl::FailedPreconditionError(absl::StrCat(
+          name, " is a multi-platform image index (",
+          absl::StrJoin(platforms, ", "),
+          "); a docker archive holds one image per name and has no place for "
+          "an index (docker load and podman load read single images): choose "
+          "one with --platform OS/ARCH[/VARIANT]"));
     }
   }
 
