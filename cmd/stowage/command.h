@@ -37,6 +37,7 @@ Command AddInspectCommand(CLI::App& root);
 Command AddPublishCommand(CLI::App& root);
 Command AddRepoCommand(CLI::App& root);
 Command AddSearchCommand(CLI::App& root);
+Command AddBundleCommand(CLI::App& root);
 
 }  // namespace stowage
 

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
       "  stowage import oci:./layout:v1 team/app:v1\n"
       "  stowage ls; stowage tags team/app; stowage inspect team/app:v1\n"
       "  stowage export team/app:v1 oci-archive:/media/usb/app.tar\n"
+      "  stowage bundle create /media/usb/week1.tar --all --max-size 4G\n"
       "  stowage repo set library/python --short 'Python, official' --official\n"
       "  stowage search python; stowage search python --site http://127.0.0.1:8080/\n"
       "  stowage validate ubuntu:22.04 myorg/app@sha256:<64 hex digits>\n"
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
       stowage::AddPublishCommand(app),
       stowage::AddRepoCommand(app),
       stowage::AddSearchCommand(app),
+      stowage::AddBundleCommand(app),
       stowage::AddValidateCommand(app),
   };
 
