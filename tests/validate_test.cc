@@ -132,6 +132,7 @@ TEST(ValidateCommand, JsonOfNothingIsAnEmptyArray) {
 struct UsageCase {
   std::vector<std::string> args;
   std::string err;
+  std::string prefix = "stowage: ";  // the command that reports it
 };
 
 class UsageTest : public ::testing::TestWithParam<UsageCase> {};
@@ -141,20 +142,27 @@ TEST_P(UsageTest, OneLineOnStderrAndExitTwo) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(CountLines(r.err), 1u) << r.err;
-  EXPECT_THAT(r.err, StartsWith("stowage: "));
+  // "stowage: ", or the command's name: "stowage repo: ".
+  EXPECT_THAT(r.err, StartsWith(GetParam().prefix));
   EXPECT_THAT(r.err, HasSubstr(GetParam().err));
+  EXPECT_THAT(r.err, HasSubstr("(see '" + GetParam().prefix.substr(0, GetParam().prefix.size() - 2) +
+                                   " --help')"));
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Errors, UsageTest,
     ::testing::Values(
         UsageCase{{}, "A subcommand is required"},
-        UsageCase{{"validate"}, "REFERENCE is required"},
+        UsageCase{{"validate"}, "REFERENCE is required", "stowage validate: "},
         UsageCase{{"validate", "--rules=docker", "ubuntu"},
-                  "--rules: docker not in {hub,oci,both}"},
-        UsageCase{{"validate", "--nope", "ubuntu"}, "--nope"},
+                  "--rules: docker not in {hub,oci,both}", "stowage validate: "},
+        UsageCase{{"validate", "--nope", "ubuntu"}, "--nope", "stowage validate: "},
         UsageCase{{"--bogus"}, "unknown argument --bogus"},
-        UsageCase{{"frobnicate"}, "frobnicate"}));
+        UsageCase{{"frobnicate"}, "frobnicate"},
+        UsageCase{{"repo", "bogus"}, "unknown command or argument bogus", "stowage repo: "},
+        UsageCase{{"repo"}, "A subcommand is required", "stowage repo: "},
+        UsageCase{{"bundle", "create", "--nope"}, "unknown argument --nope",
+                  "stowage bundle create: "}));
 
 TEST(Cli, HelpTeachesAndExitsZero) {
   Result r = Stowage({"--help"});

@@ -58,12 +58,28 @@ int main(int argc, char** argv) {
     // One line, naming what was wrong, then where to look. CLI11 checks for a
     // missing subcommand before it complains of unknown arguments; the
     // unknown argument is the better message.
-    std::string message = e.what();
-    std::vector<std::string> rest = app.remaining();
-    if (!rest.empty() && dynamic_cast<const CLI::RequiredError*>(&e)) {
-      message = "unknown argument " + rest.front();
+    // The error belongs to the deepest command given (stowage repo bogus:
+    // to `stowage repo`), whose help is the one to read.
+    CLI::App* at = &app;
+    std::string path = "stowage";
+    for (bool deeper = true; deeper;) {
+      deeper = false;
+      for (CLI::App* sub : at->get_subcommands()) {
+        at = sub;
+        path += " " + sub->get_name();
+        deeper = true;
+        break;
+      }
     }
-    std::cerr << "stowage: " << message << " (see 'stowage --help')\n";
+    std::string message = e.what();
+    std::vector<std::string> rest = at->remaining();
+    if (!rest.empty() && dynamic_cast<const CLI::RequiredError*>(&e)) {
+      bool has_commands = !at->get_subcommands([](CLI::App*) { return true; }).empty();
+      message = (has_commands && at != &app ? "unknown command or argument "
+                                            : "unknown argument ") +
+                rest.front();
+    }
+    std::cerr << path << ": " << message << " (see '" << path << " --help')\n";
     return stowage::kExitUsage;
   }
   for (const stowage::Command& c : commands) {
