@@ -481,25 +481,6 @@ class RemoveOnExit {
   std::string dir_;
 };
 
-void MergeCatalog(const catalog::Catalog& from, catalog::Catalog& into) {
-  auto set = [](const auto& src, auto& dst) {
-    if (src.has_value()) dst = src;
-  };
-  for (const auto& [name, meta] : from.namespaces) {
-    catalog::NamespaceMeta& t = into.namespaces[name];
-    set(meta.title, t.title);
-    set(meta.description, t.description);
-  }
-  for (const auto& [name, meta] : from.repositories) {
-    catalog::RepositoryMeta& t = into.repositories[name];
-    set(meta.short_description, t.short_description);
-    set(meta.readme, t.readme);
-    set(meta.official, t.official);
-    set(meta.automated, t.automated);
-    set(meta.stars, t.stars);
-  }
-}
-
 // A failed import's status: every line, the code of the first.
 absl::Status Failure(absl::StatusCode code, const std::vector<std::string>& lines) {
   return absl::Status(code, absl::StrJoin(lines, "\n"));
@@ -666,7 +647,7 @@ absl::StatusOr<ImportResult> Import(const store::Store& store,
     RETURN_IF_ERROR(Annotate(
         catalog::UpdateCatalog(store.dir(),
                                [&](catalog::Catalog& c) {
-                                 MergeCatalog(meta, c);
+                                 catalog::MergeCatalog(meta, c);
                                  return absl::OkStatus();
                                }),
         absl::StrCat(in.name, ": the images are tagged, but the catalog was not "

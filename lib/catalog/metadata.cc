@@ -530,4 +530,23 @@ CatalogDiff Diff(const Catalog& before, const Catalog& after) {
   return d;
 }
 
+void MergeCatalog(const Catalog& from, Catalog& into) {
+  auto set = [](const auto& src, auto& dst) {
+    if (src.has_value()) dst = src;
+  };
+  for (const auto& [name, meta] : from.namespaces) {
+    NamespaceMeta& t = into.namespaces[name];
+    set(meta.title, t.title);
+    set(meta.description, t.description);
+  }
+  for (const auto& [name, meta] : from.repositories) {
+    RepositoryMeta& t = into.repositories[name];
+    set(meta.short_description, t.short_description);
+    set(meta.readme, t.readme);
+    set(meta.official, t.official);
+    set(meta.automated, t.automated);
+    set(meta.stars, t.stars);
+  }
+}
+
 }  // namespace stowage::catalog

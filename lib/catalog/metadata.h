@@ -111,6 +111,11 @@ std::string SerializeCatalog(const Catalog& catalog);
 // keys sorted).
 JsonValue RepositoryJson(const RepositoryMeta& meta);
 
+// Merges `from` into `into`, field by field: what `from` sets wins, what it
+// leaves unset keeps `into`'s value; entries only in `into` stay. (A bundle's
+// metadata arriving in a store's catalog.)
+void MergeCatalog(const Catalog& from, Catalog& into);
+
 // Checks every field of a catalog built in code (names normalized, the
 // rules ParseCatalog applies). InvalidArgument as ParseCatalog's, with
 // `file_name` in front and normalized names in the paths.

@@ -483,5 +483,26 @@ TEST(Diff, AddedChangedRemoved) {
   EXPECT_EQ(none.added + none.changed + none.removed, 0u);
 }
 
+TEST(MergeCatalog, SetFieldsWinUnsetOnesKeep) {
+  Catalog into;
+  into.repositories["team/app"].short_description = "old";
+  into.repositories["team/app"].stars = 3;
+  into.repositories["team/other"].official = false;
+  into.namespaces["team"].title = "Team";
+  Catalog from;
+  from.repositories["team/app"].short_description = "new";
+  from.repositories["team/app"].automated = true;
+  from.repositories["acme/api"].stars = 7;
+  from.namespaces["team"].description = "The team";
+  MergeCatalog(from, into);
+  EXPECT_EQ(into.repositories["team/app"].short_description, "new");
+  EXPECT_EQ(into.repositories["team/app"].stars, 3);
+  EXPECT_EQ(into.repositories["team/app"].automated, true);
+  EXPECT_EQ(into.repositories["acme/api"].stars, 7);
+  EXPECT_EQ(into.repositories.count("team/other"), 1u);
+  EXPECT_EQ(into.namespaces["team"].title, "Team");
+  EXPECT_EQ(into.namespaces["team"].description, "The team");
+}
+
 }  // namespace
 }  // namespace stowage::catalog
