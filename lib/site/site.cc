@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
@@ -63,8 +64,12 @@ bool Better(const RepositoryInfo* a, const RepositoryInfo* b) {
 bool Exact(const RepositoryInfo& r, absl::string_view query) {
   absl::string_view name = r.name;
   size_t slash = name.rfind('/');
+  // library/<query>, without building the string (this runs for every
+  // repository of every split search index node).
+  constexpr absl::string_view kLibrary = "library/";
   return name == query || name.substr(slash + 1) == query ||
-         name == absl::StrCat("library/", query);
+         (name.size() == kLibrary.size() + query.size() &&
+          absl::StartsWith(name, kLibrary) && absl::EndsWith(name, query));
 }
 
 data Card(const RepositoryInfo& r) {
@@ -222,19 +227,31 @@ void WriteRecord(JsonWriter& w, const RepositoryInfo& r) {
 }
 
 struct IndexBuilder {
+  IndexBuilder(const std::vector<RepositoryInfo>& r)
+      : repos(r), seen(r.size(), 0), local(r.size(), 0) {}
+
   // word -> repositories (indexes into `repos`), sorted words.
   std::map<std::string, std::vector<int>> words;
   const std::vector<RepositoryInfo>& repos;
   std::vector<SiteFile> out;
+  // Scratch, indexed like `repos`: the last node that counted a repository
+  // (no set per node: the top nodes hold most of the catalog), and a
+  // repository's place in the current leaf's "repos".
+  std::vector<int> seen;
+  std::vector<int> local;
+  int nodes = 0;
 
   // Words in [begin, end) all start with `prefix`.
   void Node(const std::string& prefix, std::map<std::string, std::vector<int>>::const_iterator begin,
             std::map<std::string, std::vector<int>>::const_iterator end) {
-    std::set<int> members;
+    const int id = ++nodes;
+    std::vector<int> members;
     size_t bytes = 0;
     for (auto it = begin; it != end; ++it) {
       for (int i : it->second) {
-        if (members.insert(i).second) {
+        if (seen[i] != id) {
+          seen[i] = id;
+          members.push_back(i);
           const RepositoryInfo& r = repos[i];
           bytes += r.name.size() + r.short_description.size() + 24;
         }
@@ -245,9 +262,9 @@ struct IndexBuilder {
     w.StartObject().Key("p").String(prefix);
     bool leaf = bytes <= kLeafBytes || prefix.size() >= 16;
     if (leaf) {
-      std::vector<int> order(members.begin(), members.end());
-      std::map<int, int> local;
-      for (int i : order) local.emplace(i, static_cast<int>(local.size()));
+      std::vector<int>& order = members;
+      std::sort(order.begin(), order.end());
+      for (size_t k = 0; k < order.size(); ++k) local[order[k]] = static_cast<int>(k);
       w.Key("words").StartObject();
       for (auto it = begin; it != end; ++it) {
         w.Key(it->first).StartArray();
@@ -259,17 +276,19 @@ struct IndexBuilder {
       for (int i : order) WriteRecord(w, repos[i]);
       w.EndArray();
     } else {
-      std::vector<const RepositoryInfo*> best;
-      for (int i : members) best.push_back(&repos[i]);
-      auto rank = [&prefix](const RepositoryInfo* a, const RepositoryInfo* b) {
-        bool ea = Exact(*a, prefix), eb = Exact(*b, prefix);
-        if (ea != eb) return ea;
-        return Better(a, b);
+      // Exact names first (decided once each), then Better.
+      std::vector<std::pair<bool, const RepositoryInfo*>> best;
+      best.reserve(members.size());
+      for (int i : members) best.emplace_back(Exact(repos[i], prefix), &repos[i]);
+      auto rank = [](const std::pair<bool, const RepositoryInfo*>& a,
+                     const std::pair<bool, const RepositoryInfo*>& b) {
+        if (a.first != b.first) return a.first;
+        return Better(a.second, b.second);
       };
       size_t n = std::min(kTop, best.size());
       std::partial_sort(best.begin(), best.begin() + n, best.end(), rank);
       w.Key("split").Int(1).Key("top").StartArray();
-      for (size_t i = 0; i < n; ++i) WriteRecord(w, *best[i]);
+      for (size_t i = 0; i < n; ++i) WriteRecord(w, *best[i].second);
       w.EndArray();
     }
     w.EndObject();
@@ -331,7 +350,7 @@ std::vector<std::string> SearchWords(const RepositoryInfo& repository) {
 }
 
 std::vector<SiteFile> SearchIndex(const std::vector<RepositoryInfo>& repositories) {
-  IndexBuilder b{{}, repositories, {}};
+  IndexBuilder b(repositories);
   for (size_t i = 0; i < repositories.size(); ++i) {
     for (const std::string& w : SearchWords(repositories[i])) {
       b.words[w].push_back(static_cast<int>(i));
