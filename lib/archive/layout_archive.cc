@@ -88,8 +88,35 @@ absl::StatusOr<std::string> ResolveSymlink(const std::string& file,
   return absl::StrJoin(parts, "/");
 }
 
+// Tells `progress` (when set) how far into the archive file reading has
+// come: compressed bytes, so that the total is the file's size whatever
+// the compression.
+class ReadProgress {
+ public:
+  ReadProgress(struct archive* a, const std::string& file, Progress* progress)
+      : a_(a), progress_(progress) {
+    if (progress_ == nullptr) return;
+    absl::StatusOr<FileInfo> info = Stat(file);
+    if (info.ok()) progress_->Start(0, info->size);
+  }
+  void Update() {
+    if (progress_ == nullptr) return;
+    la_int64_t at = archive_filter_bytes(a_, -1);
+    if (at > done_) {
+      progress_->AddBytes(static_cast<uint64_t>(at - done_));
+      done_ = at;
+    }
+  }
+
+ private:
+  struct archive* a_;
+  Progress* progress_;
+  la_int64_t done_ = 0;
+};
+
 absl::Status WriteEntryData(struct archive* a, const std::string& file,
-                            const std::string& name, const std::string& path) {
+                            const std::string& name, const std::string& path,
+                            ReadProgress& progress) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
     if (errno == EEXIST) {
@@ -105,6 +132,7 @@ absl::Status WriteEntryData(struct archive* a, const std::string& file,
     if (n < 0) return ArchiveErrorAt(file, absl::StrCat("entry \"", name, "\""), a);
     if (n == 0) break;
     RETURN_IF_ERROR(WriteAll(out, path, absl::string_view(buf.get(), n)));
+    progress.Update();
   }
   return absl::OkStatus();
 }
@@ -139,6 +167,7 @@ absl::Status ExtractArchive(const std::string& archive_path,
     }
     return ArchiveError(archive_path, a.get());
   }
+  ReadProgress progress(a.get(), archive_path, options.progress);
   std::set<std::string> seen;   // every name taken: files and links
   std::set<std::string> files;  // regular files on disk (hard links too)
   // Symbolic links to resolve once every file is there: name -> (target
@@ -192,7 +221,7 @@ absl::Status ExtractArchive(const std::string& archive_path,
         RETURN_IF_ERROR(MakeDirs(path));
         break;
       case AE_IFREG:
-        RETURN_IF_ERROR(WriteEntryData(a.get(), archive_path, name, path));
+        RETURN_IF_ERROR(WriteEntryData(a.get(), archive_path, name, path, progress));
         seen.insert(name);
         files.insert(name);
         break;

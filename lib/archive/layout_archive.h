@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "lib/base/progress.h"
 
 namespace stowage::archive {
 
@@ -19,6 +20,9 @@ struct ExtractOptions {
   // climb out of the archive, or name a folder, a missing file or a loop are
   // refused as any link is without it.
   bool resolve_symlinks = false;
+  // Told the archive file's size (Start with 0 blobs), then how many of its
+  // bytes have been read (AddBytes), as the entries are unpacked.
+  Progress* progress = nullptr;
 };
 
 // Unpacks the tar at `archive_path` (plain, gzip, zstd, xz or bzip2, as

@@ -337,6 +337,48 @@ TEST_F(ArchiveTest, GzipArchiveExtracts) {
                           std::make_pair("oci-layout", "{}")));
 }
 
+// Counts what ExtractArchive reports.
+class CountingProgress : public Progress {
+ public:
+  void Start(uint64_t blobs, uint64_t bytes) override {
+    blobs_ += blobs;
+    total_ += bytes;
+  }
+  void AddBytes(uint64_t bytes) override {
+    done_ += bytes;
+    ++updates_;
+  }
+  void BlobDone() override {}
+  uint64_t blobs_ = 0, total_ = 0, done_ = 0, updates_ = 0;
+};
+
+TEST_F(ArchiveTest, ProgressCountsTheArchiveFileBytes) {
+  std::string base = NewDir();
+  for (bool gzip : {false, true}) {
+    std::string tar = JoinPath(base, gzip ? "big.tar.gz" : "big.tar");
+    // Several megabytes over several 1 MiB reads.
+    WriteArchive(tar,
+                 {File("oci-layout", "{}"), File("blobs/sha256/a", Bytes(3 << 20, 1)),
+                  File("blobs/sha256/b", Bytes(2 << 20, 2))},
+                 gzip);
+    std::string dest = JoinPath(base, gzip ? "dest-gz" : "dest");
+    ASSERT_TRUE(MakeDirs(dest).ok());
+    CountingProgress progress;
+    ExtractOptions options;
+    options.progress = &progress;
+    absl::Status s = ExtractArchive(tar, dest, options);
+    ASSERT_TRUE(s.ok()) << s;
+    absl::StatusOr<FileInfo> info = Stat(tar);
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(progress.blobs_, 0u);
+    EXPECT_EQ(progress.total_, info->size) << tar;
+    // Compressed bytes read, never more than the file.
+    EXPECT_GT(progress.done_, 0u) << tar;
+    EXPECT_LE(progress.done_, info->size) << tar;
+    if (!gzip) EXPECT_GE(progress.done_, uint64_t{5} << 20) << tar;
+  }
+}
+
 TEST_F(ArchiveTest, ImplicitFoldersAndHardLinksExtract) {
   // Folders need no entry of their own, and a hard link to an earlier file
   // is fine (skopeo writes none, but tar does).

@@ -191,7 +191,7 @@ absl::StatusOr<ImportResult> Import(const Store& store,
   // here before they are tagged.
   ASSIGN_OR_RETURN(FileLock blob_lock, store.BlobWriteLock());
   ASSIGN_OR_RETURN(transport::Source source,
-                   transport::Source::Open(loc, store.TempDir()));
+                   transport::Source::Open(loc, store.TempDir(), options.progress));
   const oci::Layout& src = source.layout();
   absl::StatusOr<oci::Index> index = src.ReadIndex();
   if (!index.ok()) return index.status();

@@ -78,7 +78,7 @@ absl::StatusOr<Location> ParseLocation(absl::string_view text) {
 }
 
 absl::StatusOr<Source> Source::Open(const Location& location,
-                                    const std::string& scratch) {
+                                    const std::string& scratch, Progress* progress) {
   Source source;
   if (location.kind == Kind::kOciDir) {
     ASSIGN_OR_RETURN(oci::Layout layout, oci::Layout::Open(location.path));
@@ -95,6 +95,7 @@ absl::StatusOr<Source> Source::Open(const Location& location,
     RETURN_IF_ERROR(MakeDirs(unpacked));
     archive::ExtractOptions options;
     options.resolve_symlinks = true;  // old docker save links shared layers
+    options.progress = progress;
     RETURN_IF_ERROR(archive::ExtractArchive(location.path, unpacked, options));
     RETURN_IF_ERROR(archive::DockerArchiveToLayout(location.path, unpacked,
                                                    location.ref, converted));
@@ -105,7 +106,9 @@ absl::StatusOr<Source> Source::Open(const Location& location,
     source.verified_ = true;
     return source;
   }
-  RETURN_IF_ERROR(archive::ExtractArchive(location.path, source.staging_));
+  archive::ExtractOptions options;
+  options.progress = progress;
+  RETURN_IF_ERROR(archive::ExtractArchive(location.path, source.staging_, options));
   absl::StatusOr<oci::Layout> layout = oci::Layout::Open(source.staging_);
   if (!layout.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "lib/base/progress.h"
 #include "lib/oci/layout.h"
 
 namespace stowage::transport {
@@ -45,8 +46,10 @@ absl::StatusOr<Location> ParseLocation(absl::string_view text);
 // each entry named with its RepoTag as a store name.
 class Source {
  public:
+  // `progress`, when given, is told how far unpacking an archive has come.
   static absl::StatusOr<Source> Open(const Location& location,
-                                     const std::string& scratch);
+                                     const std::string& scratch,
+                                     Progress* progress = nullptr);
   ~Source();
   Source(Source&& other) noexcept;
   Source(const Source&) = delete;
