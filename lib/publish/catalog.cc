@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "lib/base/status_macros.h"
 #include "lib/json/json_value.h"
-#include "lib/oci/graph.h"
 #include "lib/oci/media_types.h"
 
 namespace stowage::publish {
@@ -43,55 +42,36 @@ absl::StatusOr<const TagDescriber::Image*> TagDescriber::Read(const std::string&
   }
   Image image;
   image.blobs.emplace_back(digest, size);
-  // An index's children: each with the platform its descriptor names, or
-  // else the child's own.
-  auto add_child = [&](const std::string& child_digest, const std::string& child_type,
-                       int64_t child_size, const std::string& platform,
-                       std::set<std::string>& platforms) -> absl::Status {
-    ASSIGN_OR_RETURN(const Image* child, Read(child_digest, child_type, child_size, depth + 1));
-    if (!platform.empty()) {
-      if (platform != "unknown/unknown") platforms.insert(platform);
-    } else {
-      platforms.insert(child->platforms.begin(), child->platforms.end());
-    }
-    image.blobs.insert(image.blobs.end(), child->blobs.begin(), child->blobs.end());
-    image.created = std::max(image.created, child->created);
-    return absl::OkStatus();
-  };
-  const PlannedManifest* known = nullptr;
-  if (planned_ != nullptr) {
-    auto p = planned_->find(digest);
-    if (p != planned_->end()) known = &p->second;
-  }
-  if (known != nullptr) {
-    if (known->is_index) {
-      std::set<std::string> platforms;
-      for (const PlannedBlob& c : known->children) {
-        RETURN_IF_ERROR(add_child(c.digest, c.media_type, c.size, c.platform, platforms));
+  auto planned = planned_.find(digest);
+  if (planned != planned_.end() && planned->second.is_index) {
+    // An index's children: each with the platform its descriptor names, or
+    // else the child's own.
+    std::set<std::string> platforms;
+    for (const PlannedBlob& c : planned->second.children) {
+      ASSIGN_OR_RETURN(const Image* child, Read(c.digest, c.media_type, c.size, depth + 1));
+      if (!c.platform.empty()) {
+        if (c.platform != "unknown/unknown") platforms.insert(c.platform);
+      } else {
+        platforms.insert(child->platforms.begin(), child->platforms.end());
       }
-      image.platforms.assign(platforms.begin(), platforms.end());
-    } else if (!known->children.empty()) {
-      const PlannedBlob& config = known->children[0];
+      image.blobs.insert(image.blobs.end(), child->blobs.begin(), child->blobs.end());
+      image.created = std::max(image.created, child->created);
+    }
+    image.platforms.assign(platforms.begin(), platforms.end());
+  } else if (planned != planned_.end()) {
+    // An image: its config, then its layers.
+    const std::vector<PlannedBlob>& children = planned->second.children;
+    if (!children.empty()) {
+      const PlannedBlob& config = children[0];
       RETURN_IF_ERROR(
           ReadConfig(oci::Descriptor::Make(config.media_type, config.digest, config.size), image));
-      for (size_t i = 1; i < known->children.size(); ++i) {
-        image.blobs.emplace_back(known->children[i].digest, known->children[i].size);
-      }
+    }
+    for (size_t i = 1; i < children.size(); ++i) {
+      image.blobs.emplace_back(children[i].digest, children[i].size);
     }
   } else if (oci::IsManifestMediaType(media_type)) {
-    ASSIGN_OR_RETURN(oci::Manifest m,
-                     oci::ReadManifest(layout_, oci::Descriptor::Make(media_type, digest, size)));
-    if (m.is_index()) {
-      std::set<std::string> platforms;
-      for (const oci::Descriptor& c : m.manifests) {
-        std::string platform = c.platform().has_value() ? c.platform()->String() : "";
-        RETURN_IF_ERROR(add_child(c.digest(), c.media_type(), c.size(), platform, platforms));
-      }
-      image.platforms.assign(platforms.begin(), platforms.end());
-    } else {
-      if (m.config.has_value()) RETURN_IF_ERROR(ReadConfig(*m.config, image));
-      for (const oci::Descriptor& l : m.layers) image.blobs.emplace_back(l.digest(), l.size());
-    }
+    // Every manifest of a planned repository was read by the plan.
+    return absl::InternalError(absl::StrCat(digest, ": a manifest the publish plan did not read"));
   }
   // Each blob once.
   std::sort(image.blobs.begin(), image.blobs.end());

@@ -18,22 +18,21 @@
 
 namespace stowage::publish {
 
-// Describes tags for the tags table. Manifests and configs shared between
-// tags are read once per TagDescriber.
+// Describes tags for the tags table, from the manifests the publish plan
+// read (SitePlan::manifests, which must outlive the describer) and the image
+// configs, which are read here. Configs shared between tags are read once.
 class TagDescriber {
  public:
-  // `planned`, when given, holds manifests already read (the publish plan's,
-  // which outlives this describer): those are not read again; configs are
-  // always read here.
-  explicit TagDescriber(const oci::Layout& layout,
-                        const std::unordered_map<std::string, PlannedManifest>* planned = nullptr)
+  TagDescriber(const oci::Layout& layout,
+               const std::unordered_map<std::string, PlannedManifest>& planned)
       : layout_(layout), planned_(planned) {}
 
   // The tag's digest, platforms (of an index's children; an image's
   // config's os/architecture[/variant]; attestation manifests with platform
   // unknown/unknown left out), compressed size (every blob reachable, each
   // once) and creation date (the config's "created"; for an index, the
-  // latest of its images'). Errors name the damaged blob.
+  // latest of its images'). Errors name the damaged blob; Internal for a
+  // manifest of `tag` the plan did not read.
   absl::StatusOr<site::TagInfo> Describe(const store::TagSummary& tag);
 
  private:
@@ -49,7 +48,7 @@ class TagDescriber {
   absl::Status ReadConfig(const oci::Descriptor& config, Image& image);
 
   const oci::Layout& layout_;
-  const std::unordered_map<std::string, PlannedManifest>* planned_;
+  const std::unordered_map<std::string, PlannedManifest>& planned_;
   std::map<std::string, Image> cache_;
 };
 

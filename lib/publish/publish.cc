@@ -594,7 +594,7 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
     site::SiteInput input;
     input.registry_host = report.registry_host;
     std::string search_text;
-    TagDescriber describer(store.layout(), &plan.manifests);
+    TagDescriber describer(store.layout(), plan.manifests);
     for (const auto& [repo, repo_tags] : by_repo) {
       site::RepositoryInfo r;
       r.name = repo;

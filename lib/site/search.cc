@@ -309,8 +309,9 @@ int CellWidth(absl::string_view s) {
 // consecutive lines that have a tab-terminated cell at its index; it is as
 // wide as its widest cell plus the padding, at least minwidth; a line's
 // last cell is not in a column and is written as it is. A '\f', or a line
-// without a tab, ends every column (a flush). Escapes (0xff) and HTML
-// filtering are not used by docker's formatter and not implemented.
+// without a tab, ends every column (a flush). Go's escape (0xff) and HTML
+// filtering flags are ones docker's formatter never sets, so this writer
+// has neither.
 class TabWriter {
  public:
   void Write(absl::string_view text) {
