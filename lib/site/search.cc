@@ -39,17 +39,7 @@ struct Query {
 Query ParseQuery(absl::string_view query) {
   Query q;
   q.text = absl::AsciiStrToLower(absl::StripAsciiWhitespace(query));
-  std::vector<std::string> words;
-  std::string word;
-  for (char c : q.text) {
-    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-      word += c;
-    } else if (!word.empty()) {
-      words.push_back(std::move(word));
-      word.clear();
-    }
-  }
-  if (!word.empty()) words.push_back(std::move(word));
+  std::vector<std::string> words = TextWords(q.text);
   for (const std::string& w : words) {
     if (w.size() > q.longest.size()) q.longest = w;
   }

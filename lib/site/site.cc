@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "kainjow/mustache.hpp"
@@ -312,40 +313,38 @@ struct IndexBuilder {
 
 }  // namespace
 
+std::vector<std::string> TextWords(absl::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char c : text) {
+    c = absl::ascii_tolower(static_cast<unsigned char>(c));
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      word += c;
+    } else if (!word.empty()) {
+      words.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  if (!word.empty()) words.push_back(std::move(word));
+  return words;
+}
+
 std::vector<std::string> SearchWords(const RepositoryInfo& repository) {
   std::set<std::string> words;
   for (const std::string* text : {&repository.name, &repository.short_description}) {
-    std::string lower = absl::AsciiStrToLower(*text);
-    for (absl::string_view w : absl::StrSplit(lower, absl::ByAnyChar(" \t\n/._-:,;()[]{}'\"!?*+=&|<>@#$%^~`\\"),
-                                              absl::SkipEmpty())) {
-      std::string word;
-      for (char c : w) {
-        if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
-          word += c;
-        } else if (!word.empty()) {
-          words.insert(word);
-          word.clear();
-        }
-      }
-      if (!word.empty()) words.insert(word);
-    }
+    for (std::string& w : TextWords(*text)) words.insert(std::move(w));
   }
   // The name's words joined, whole and from its last component: a query of
   // several words walks the index by its words joined (search.js), which
   // reaches a leaf for a full name even when each word alone ends on a
   // split node. A one-word name joins to a word already in the set.
-  std::string lower = absl::AsciiStrToLower(repository.name);
-  std::string joined, last;
-  for (char c : lower) {
-    if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
-      joined += c;
-      last += c;
-    } else if (c == '/') {
-      last.clear();
-    }
+  absl::string_view name = repository.name;
+  size_t slash = name.rfind('/');
+  absl::string_view last = slash == absl::string_view::npos ? name : name.substr(slash + 1);
+  for (absl::string_view part : {name, last}) {
+    std::string joined = absl::StrJoin(TextWords(part), "");
+    if (!joined.empty()) words.insert(std::move(joined));
   }
-  if (!joined.empty()) words.insert(joined);
-  if (!last.empty()) words.insert(last);
   return std::vector<std::string>(words.begin(), words.end());
 }
 

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "lib/site/templates.h"
 
 namespace stowage::site {
@@ -129,6 +130,11 @@ absl::StatusOr<std::vector<SiteFile>> RenderSite(const SiteInput& input,
 // name.
 inline constexpr size_t kLeafBytes = 48 * 1024;
 std::vector<SiteFile> SearchIndex(const std::vector<RepositoryInfo>& repositories);
+
+// The words of `text`, in order and with repeats: its runs of ASCII letters
+// and digits, lowercased (search.js's words()). Names, descriptions and
+// queries are all cut into words by this rule.
+std::vector<std::string> TextWords(absl::string_view text);
 
 // The words a repository is found by (sorted, unique): its words and its
 // name's joined words, as above.
