@@ -624,14 +624,18 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
     for (const auto& [name, ns] : meta.namespaces) {
       input.namespaces[name] = {ns.title.value_or(""), ns.description.value_or("")};
     }
+    // The namespaces that still have a repository, found once (not once per
+    // dropped repository: dropping many from a large store was quadratic).
+    std::set<std::string> live_namespaces;
+    if (!removed_repositories.empty()) {
+      for (const auto& [repo, unused] : by_repo) live_namespaces.insert(catalog::NamespaceOf(repo));
+    }
     for (const std::string& repo : removed_repositories) {
-      namespaces.insert(catalog::NamespaceOf(repo));
+      std::string ns = catalog::NamespaceOf(repo);
+      namespaces.insert(ns);
       catalog_removed.push_back(absl::StrCat("r/", repo, "/index.html"));
-      if (by_repo.count(repo) == 0) {
-        std::string ns = catalog::NamespaceOf(repo);
-        bool left = false;
-        for (const auto& [other, unused] : by_repo) left |= catalog::NamespaceOf(other) == ns;
-        if (!left) catalog_removed.push_back(absl::StrCat("u/", ns, "/index.html"));
+      if (by_repo.count(repo) == 0 && live_namespaces.count(ns) == 0) {
+        catalog_removed.push_back(absl::StrCat("u/", ns, "/index.html"));
       }
     }
     search_line = absl::StrCat("search ", Sha256::DigestOf(search_text));
