@@ -39,11 +39,6 @@ constexpr char kRepositories[] = "repositories";
 // or not; kept so the synthesized manifest is skopeo's byte for byte.
 constexpr char kDockerLayer[] = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 
-bool IsHubHost(absl::string_view host) {
-  return host.empty() || host == "docker.io" || host == "index.docker.io" ||
-         host == "registry-1.docker.io";
-}
-
 // One item of manifest.json.
 struct Item {
   int index = 0;
@@ -375,7 +370,6 @@ absl::Status DockerArchiveToLayout(const std::string& archive,
   std::vector<std::pair<std::string, std::string>> repositories =
       ReadRepositories(unpacked_dir);
   ASSIGN_OR_RETURN(oci::Layout layout, oci::Layout::OpenOrCreate(layout_dir));
-  RETURN_IF_ERROR(MakeDirs(JoinPath(layout_dir, "blobs/sha256")));
 
   // A layer file shared by several images is hashed once.
   std::map<std::string, Blob> placed;  // archive path -> blob

@@ -31,11 +31,6 @@ using internal::EntryDeleter;
 using internal::ReadDeleter;
 using internal::WriteDeleter;
 
-// The entry's name, relative and clean, or an error naming it.
-absl::StatusOr<std::string> SafeName(const std::string& file, const char* raw) {
-  return CleanEntryName(file, raw);
-}
-
 // DataLoss "<file>: <where>: <libarchive's message>".
 absl::Status ArchiveErrorAt(const std::string& file, absl::string_view where,
                             struct archive* a) {
@@ -186,7 +181,7 @@ absl::Status ExtractArchive(const std::string& archive_path,
                                            a.get());
     }
     ASSIGN_OR_RETURN(std::string name,
-                     SafeName(archive_path, archive_entry_pathname(entry)));
+                     CleanEntryName(archive_path, archive_entry_pathname(entry)));
     if (name == ".") continue;
     last = name;
     auto bad = [&](absl::string_view why) {
@@ -205,7 +200,7 @@ absl::Status ExtractArchive(const std::string& archive_path,
     std::string path = JoinPath(dest, name);
     RETURN_IF_ERROR(MakeDirs(Dirname(path)));
     if (const char* target = archive_entry_hardlink(entry); target != nullptr) {
-      absl::StatusOr<std::string> clean = SafeName(archive_path, target);
+      absl::StatusOr<std::string> clean = CleanEntryName(archive_path, target);
       if (!clean.ok() || files.count(*clean) == 0) {
         return bad(absl::StrCat("is a hard link to \"", target,
                                 "\", which is not an earlier file of the "

@@ -165,11 +165,6 @@ void CheckHubNamespace(absl::string_view ns, size_t offset, Checker& check) {
   }
 }
 
-bool IsHubHost(absl::string_view host) {
-  return host.empty() || host == "docker.io" || host == "index.docker.io" ||
-         host == "registry-1.docker.io";
-}
-
 // The path at `offset`, written after `host` ("" for none).
 void CheckPath(absl::string_view host, absl::string_view path, size_t offset,
                RuleSet rules, Checker& check) {
@@ -389,6 +384,11 @@ std::string FirstError(absl::string_view text, std::vector<Violation> v) {
 }
 
 }  // namespace
+
+bool IsHubHost(absl::string_view host) {
+  return host.empty() || host == "docker.io" || host == "index.docker.io" ||
+         host == "registry-1.docker.io";
+}
 
 absl::StatusOr<RuleSet> ParseRuleSet(absl::string_view text) {
   if (text == "hub") return RuleSet::kHub;

@@ -36,6 +36,10 @@ enum class RuleSet { kHub, kOci, kBoth };
 // Parses "hub", "oci" or "both". InvalidArgument for anything else.
 absl::StatusOr<RuleSet> ParseRuleSet(absl::string_view text);
 
+// True when `host` means Docker Hub: "" (no host written), "docker.io",
+// "index.docker.io" or "registry-1.docker.io".
+bool IsHubHost(absl::string_view host);
+
 // One broken rule.
 struct Violation {
   // "hub" or "oci" for the name rule sets, "ref" for the grammar both share.
