@@ -46,10 +46,6 @@ absl::StatusOr<uint64_t> ParseByteSize(const std::string& text) {
       "\": give a size such as 4G (4,000,000,000 bytes), 650M, 2Gi or 1048576"));
 }
 
-std::string Plural(uint64_t n, const char* one, const char* many) {
-  return absl::StrCat(n, " ", n == 1 ? one : many);
-}
-
 // Prints a failed import's or create's lines, each as its own error line.
 int FailLines(absl::string_view command, const absl::Status& status) {
   for (absl::string_view line : absl::StrSplit(status.message(), '\n')) {
@@ -90,9 +86,9 @@ int RunCreate(CreateFlags& flags) {
   std::set<std::string> repos;
   for (const bundle::BundleImage& i : m.images) repos.insert(i.name.repository);
   std::string where = flags.options.file == "-" ? "standard output" : flags.options.file;
-  std::cerr << "wrote " << where << ": " << Plural(m.images.size(), "tag", "tags")
-            << " of " << Plural(repos.size(), "repository", "repositories") << ", "
-            << Plural(m.blobs.size(), "blob", "blobs") << " ("
+  std::cerr << "wrote " << where << ": " << Count(m.images.size(), "tag", "tags")
+            << " of " << Count(repos.size(), "repository", "repositories") << ", "
+            << Count(m.blobs.size(), "blob", "blobs") << " ("
             << HumanSize(m.BlobBytes()) << "), " << HumanSize(result->bytes_written)
             << " in all";
   if (flags.options.compression != archive::Compression::kNone) {
@@ -100,7 +96,7 @@ int RunCreate(CreateFlags& flags) {
   }
   std::cerr << "\n";
   if (m.since.has_value()) {
-    std::cerr << "differential: left out " << Plural(m.omitted.size(), "blob", "blobs")
+    std::cerr << "differential: left out " << Count(m.omitted.size(), "blob", "blobs")
               << " (" << HumanSize(result->omitted_bytes) << ") that "
               << flags.options.since << " names\n";
   }
@@ -109,7 +105,7 @@ int RunCreate(CreateFlags& flags) {
   }
   if (!result->parts.empty()) {
     std::cerr << "  " << result->part_index << " lists the "
-              << Plural(result->parts.size(), "part", "parts")
+              << Count(result->parts.size(), "part", "parts")
               << "; copy them all and import " << result->part_index << "\n";
   }
   std::cerr << "bundle " << result->bundle_id << "\n";
@@ -134,21 +130,21 @@ int RunVerify(VerifyFlags& flags) {
   }
   if (!report->problems.empty()) {
     std::cerr << "stowage bundle verify: " << report->name << ": "
-              << Plural(report->problems.size(), "problem", "problems") << "\n";
+              << Count(report->problems.size(), "problem", "problems") << "\n";
     return kExitFailure;
   }
   if (flags.quiet) return kExitOk;
   const bundle::Manifest& m = *report->manifest;
-  std::cout << report->name << ": OK: " << Plural(m.images.size(), "tag", "tags") << ", "
-            << Plural(report->blobs_checked, "blob", "blobs") << " ("
+  std::cout << report->name << ": OK: " << Count(m.images.size(), "tag", "tags") << ", "
+            << Count(report->blobs_checked, "blob", "blobs") << " ("
             << HumanSize(report->bytes_checked) << ") verified";
   if (report->parts > 0) {
-    std::cout << ", " << Plural(report->parts, "part", "parts") << " matched the part index";
+    std::cout << ", " << Count(report->parts, "part", "parts") << " matched the part index";
   }
   std::cout << "\n";
   if (m.since.has_value()) {
     std::cout << report->name << ": differential: "
-              << Plural(m.omitted.size(), "blob", "blobs")
+              << Count(m.omitted.size(), "blob", "blobs")
               << " left out, since "
               << (m.since->kind == bundle::Since::Kind::kBundle ? "bundle " : "digest list ")
               << m.since->digest << "; the importing store must hold them\n";
@@ -180,14 +176,14 @@ int RunImport(ImportFlags& flags) {
   for (const std::string& moved : result->moved) {
     std::cerr << "moved " << moved << "\n";
   }
-  std::cerr << "imported " << Plural(result->tagged.size(), "tag", "tags") << ": "
-            << Plural(result->blobs_written, "blob", "blobs") << " written ("
+  std::cerr << "imported " << Count(result->tagged.size(), "tag", "tags") << ": "
+            << Count(result->blobs_written, "blob", "blobs") << " written ("
             << HumanSize(result->bytes_written) << "), " << result->blobs_present
             << " already in the store (" << HumanSize(result->bytes_present)
             << " skipped)";
   if (result->catalog_entries > 0) {
     std::cerr << "; catalog: "
-              << Plural(result->catalog_entries, "entry", "entries") << " merged";
+              << Count(result->catalog_entries, "entry", "entries") << " merged";
   }
   std::cerr << "\n";
   return kExitOk;

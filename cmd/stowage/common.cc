@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cmd/stowage/command.h"
 #include "lib/store/store.h"
@@ -24,6 +25,10 @@ int Fail(absl::string_view command, const absl::Status& status) {
                command.data(), static_cast<int>(status.message().size()),
                status.message().data());
   return kExitFailure;
+}
+
+std::string Count(uint64_t n, absl::string_view one, absl::string_view many) {
+  return absl::StrCat(n, " ", n == 1 ? one : many);
 }
 
 std::string HumanSize(uint64_t bytes) {

@@ -25,6 +25,9 @@ int Fail(absl::string_view command, const absl::Status& status);
 // 1234567 -> "1.23 MB" (decimal units, as docker prints them).
 std::string HumanSize(uint64_t bytes);
 
+// Count(1, "tag", "tags") -> "1 tag"; Count(3, ...) -> "3 tags".
+std::string Count(uint64_t n, absl::string_view one, absl::string_view many);
+
 // A progress line on stderr, redrawn a few times a second while work runs,
 // and only when stderr is a terminal and not `quiet`.
 class TerminalProgress : public Progress {

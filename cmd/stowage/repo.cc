@@ -257,10 +257,6 @@ struct ApplyFlags {
   bool dry_run = false;
 };
 
-std::string Count(size_t n, absl::string_view one, absl::string_view many) {
-  return absl::StrCat(n, " ", n == 1 ? one : many);
-}
-
 int RunApply(const ApplyFlags& f) {
   absl::StatusOr<store::Store> s = store::Store::Open(f.store);
   if (!s.ok()) return Fail(kApply, s.status());

@@ -260,19 +260,20 @@ absl::StatusOr<CreateResult> Create(const store::Store& store,
     options.progress->Start(manifest.blobs.size(), manifest.BlobBytes());
   }
 
+  const std::string index_json = index.Serialize();
   if (options.file == "-") {
     Fd out(dup(STDOUT_FILENO));
     if (!out.valid()) return ErrnoStatus("standard output", errno);
     archive::FdSink fd_sink(&out, "standard output");
     CountingSink sink(&fd_sink);
     RETURN_IF_ERROR(WriteBundle(store, "standard output", &sink, options,
-                                manifest_bytes, manifest, index.Serialize()));
+                                manifest_bytes, manifest, index_json));
     result.bytes_written = sink.count();
   } else if (options.max_size > 0) {
     PartWriter parts(options.file, options.max_size);
     CountingSink sink(&parts);
     RETURN_IF_ERROR(WriteBundle(store, options.file, &sink, options, manifest_bytes,
-                                manifest, index.Serialize()));
+                                manifest, index_json));
     ASSIGN_OR_RETURN(PartIndex written, parts.Commit(result.bundle_id));
     result.bytes_written = sink.count();
     result.parts = written.parts;
@@ -282,7 +283,7 @@ absl::StatusOr<CreateResult> Create(const store::Store& store,
     archive::FdSink fd_sink(&tmp.fd(), options.file);
     CountingSink sink(&fd_sink);
     RETURN_IF_ERROR(WriteBundle(store, options.file, &sink, options, manifest_bytes,
-                                manifest, index.Serialize()));
+                                manifest, index_json));
     RETURN_IF_ERROR(tmp.Commit(options.file));
     result.bytes_written = sink.count();
   }

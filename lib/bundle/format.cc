@@ -169,11 +169,11 @@ absl::StatusOr<Manifest> ParseManifest(absl::string_view json,
   } else if (!m.omitted.empty()) {
     return p.Bad("$.omitted", "a bundle that leaves blobs out must say \"since\"");
   }
+  std::set<std::string> in_blobs;
+  for (const oci::Descriptor& b : m.blobs) in_blobs.insert(b.digest());
   for (const oci::Descriptor& d : m.omitted) {
-    for (const oci::Descriptor& b : m.blobs) {
-      if (b.digest() == d.digest()) {
-        return p.Bad("$.omitted", absl::StrCat(d.digest(), " is also in \"blobs\""));
-      }
+    if (in_blobs.count(d.digest()) > 0) {
+      return p.Bad("$.omitted", absl::StrCat(d.digest(), " is also in \"blobs\""));
     }
   }
   if (const JsonValue* cat = doc->Find("catalog"); cat != nullptr) {

@@ -27,7 +27,6 @@ namespace stowage::bundle {
 namespace {
 
 constexpr size_t kChunk = 1 << 20;
-constexpr uint64_t kMaxSmallBlob = 16 << 20;  // as oci::Layout::ReadBlob
 constexpr size_t kListAtMost = 10;  // missing blobs listed one by one
 
 std::string EntryName(absl::string_view digest) {
@@ -392,7 +391,7 @@ class Checker : public BlobHandler {
   absl::StatusOr<bool> Want(const oci::Descriptor&) override { return true; }
   absl::Status Begin(const oci::Descriptor& d) override {
     keep_ = oci::IsManifestMediaType(d.media_type()) &&
-            static_cast<uint64_t>(d.size()) <= kMaxSmallBlob;
+            static_cast<uint64_t>(d.size()) <= oci::kMaxSmallBlob;
     bytes_.clear();
     return absl::OkStatus();
   }

@@ -21,7 +21,6 @@
 namespace stowage::oci {
 namespace {
 
-constexpr uint64_t kMaxSmallBlob = 16 << 20;
 constexpr size_t kChunk = 1 << 20;
 constexpr char kLayoutFileContent[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
 

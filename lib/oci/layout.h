@@ -27,6 +27,10 @@ namespace stowage::oci {
 // against a mistaken file, not a format limit.
 inline constexpr uint64_t kMaxIndexBytes = uint64_t{1} << 30;
 
+// The largest blob Layout::ReadBlob reads into memory (manifests, indexes
+// and configs are far smaller).
+inline constexpr uint64_t kMaxSmallBlob = uint64_t{16} << 20;
+
 // A layout's index.json: the document (unknown fields kept) and its entries.
 struct Index {
   JsonValue doc;
