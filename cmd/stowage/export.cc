@@ -10,7 +10,7 @@
 #include "absl/strings/match.h"
 #include "cmd/stowage/command.h"
 #include "cmd/stowage/common.h"
-#include "lib/store/transfer.h"
+#include "lib/copy/store_copy.h"
 
 namespace stowage {
 namespace {
@@ -18,7 +18,7 @@ namespace {
 struct ExportFlags {
   std::string store;
   std::vector<std::string> args;  // IMAGE... DESTINATION
-  store::ExportOptions options;
+  copy::ExportOptions options;
   bool quiet = false;
 };
 
@@ -33,15 +33,15 @@ int RunExport(ExportFlags& flags) {
   flags.options.images.assign(flags.args.begin(), flags.args.end() - 1);
   absl::StatusOr<store::Store> s = store::Store::Open(flags.store);
   if (!s.ok()) return Fail("export", s.status());
-  absl::StatusOr<store::ExportResult> result;
+  absl::StatusOr<copy::ExportResult> result;
   {
     TerminalProgress progress("exporting", flags.quiet);
     flags.options.progress = &progress;
-    result = store::Export(*s, flags.options);
+    result = copy::Export(*s, flags.options);
   }
   if (!result.ok()) return Fail("export", result.status());
   if (!flags.quiet) {
-    const oci::TransferStats& st = result->stats;
+    const copy::Stats& st = result->stats;
     std::cerr << "exported " << result->refs.size() << " image"
               << (result->refs.size() == 1 ? "" : "s") << " to "
               << flags.options.destination;

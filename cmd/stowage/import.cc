@@ -8,32 +8,32 @@
 
 #include "cmd/stowage/command.h"
 #include "cmd/stowage/common.h"
-#include "lib/store/transfer.h"
+#include "lib/copy/store_copy.h"
 
 namespace stowage {
 namespace {
 
 struct ImportFlags {
   std::string store;
-  store::ImportOptions options;
+  copy::ImportOptions options;
   bool quiet = false;
 };
 
 int RunImport(ImportFlags& flags) {
   absl::StatusOr<store::Store> s = store::Store::Open(flags.store);
   if (!s.ok()) return Fail("import", s.status());
-  absl::StatusOr<store::ImportResult> result;
+  absl::StatusOr<copy::ImportResult> result;
   {
     TerminalProgress progress("importing", flags.quiet);
     flags.options.progress = &progress;
-    result = store::Import(*s, flags.options);
+    result = copy::Import(*s, flags.options);
   }
   if (!result.ok()) return Fail("import", result.status());
   if (!flags.quiet) {
     for (const store::TagEntry& e : result->tagged) {
       std::cout << e.name.String() << " " << e.descriptor.digest() << "\n";
     }
-    const oci::TransferStats& st = result->stats;
+    const copy::Stats& st = result->stats;
     // Tags, not images: a docker archive's image may have several names.
     std::set<std::string> images;
     for (const store::TagEntry& e : result->tagged) images.insert(e.descriptor.digest());

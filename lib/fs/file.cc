@@ -341,6 +341,12 @@ absl::Status TempFile::Write(absl::string_view data) {
   return WriteAll(fd_, path_, data);
 }
 
+std::string TempFile::Release() {
+  fd_ = Fd();
+  done_ = true;
+  return path_;
+}
+
 absl::Status TempFile::Commit(const std::string& final_path, bool replace,
                               bool sync) {
   if (done_) {

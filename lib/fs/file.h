@@ -153,6 +153,9 @@ class TempFile {
                       bool sync = true);
   // Closes and removes the temporary file now.
   void Abandon();
+  // Closes the file and gives up ownership of it: it stays under path(),
+  // for the caller to rename (or remove). Returns path().
+  std::string Release();
   // Closes the file, keeping it for a later Commit(..., sync=false): many
   // files can wait for one SyncFilesystem() without holding descriptors.
   void Close() { fd_ = Fd(); }

@@ -12,8 +12,32 @@
 
 namespace stowage::oci {
 
+namespace {
+
+ManifestFetcher FetcherOf(const Layout& layout) {
+  return [&layout](const Descriptor& d) { return layout.ReadBlob(d); };
+}
+
+}  // namespace
+
 absl::StatusOr<Manifest> ReadManifest(const Layout& layout, const Descriptor& d) {
-  ASSIGN_OR_RETURN(std::string bytes, layout.ReadBlob(d));
+  return ReadManifest(FetcherOf(layout), d);
+}
+
+absl::StatusOr<std::vector<Descriptor>> CollectGraph(const Layout& layout,
+                                                     const Descriptor& root) {
+  return CollectGraph(FetcherOf(layout), root);
+}
+
+absl::StatusOr<Descriptor> SelectPlatform(const Layout& layout,
+                                          const Descriptor& root,
+                                          const Platform& platform) {
+  return SelectPlatform(FetcherOf(layout), root, platform);
+}
+
+absl::StatusOr<Manifest> ReadManifest(const ManifestFetcher& fetch,
+                                      const Descriptor& d) {
+  ASSIGN_OR_RETURN(std::string bytes, fetch(d));
   absl::StatusOr<Manifest> m = Manifest::Parse(bytes, d.media_type());
   if (!m.ok()) {
     return absl::Status(m.status().code(),
@@ -23,7 +47,7 @@ absl::StatusOr<Manifest> ReadManifest(const Layout& layout, const Descriptor& d)
   return m;
 }
 
-absl::StatusOr<std::vector<Descriptor>> CollectGraph(const Layout& layout,
+absl::StatusOr<std::vector<Descriptor>> CollectGraph(const ManifestFetcher& fetch,
                                                      const Descriptor& root) {
   // A blob to visit, with the manifests between the root and it (for errors).
   struct Pending {
@@ -39,7 +63,7 @@ absl::StatusOr<std::vector<Descriptor>> CollectGraph(const Layout& layout,
     Descriptor& d = p.d;
     if (!seen.insert(d.digest()).second) continue;
     if (IsManifestMediaType(d.media_type())) {
-      absl::StatusOr<Manifest> m = ReadManifest(layout, d);
+      absl::StatusOr<Manifest> m = ReadManifest(fetch, d);
       if (!m.ok()) {
         if (d.digest() == root.digest()) return m.status();
         std::string chain = p.via.empty() ? "" : absl::StrCat(" (via ", p.via, ")");
@@ -65,12 +89,12 @@ absl::StatusOr<std::vector<Descriptor>> CollectGraph(const Layout& layout,
 
 namespace {
 
-void ListPlatforms(const Layout& layout, const Manifest& index,
+void ListPlatforms(const ManifestFetcher& fetch, const Manifest& index,
                    std::vector<std::string>* out, int depth) {
   for (const Descriptor& child : index.manifests) {
     if (IsIndexMediaType(child.media_type()) && depth < 8) {
-      absl::StatusOr<Manifest> nested = ReadManifest(layout, child);
-      if (nested.ok()) ListPlatforms(layout, *nested, out, depth + 1);
+      absl::StatusOr<Manifest> nested = ReadManifest(fetch, child);
+      if (nested.ok()) ListPlatforms(fetch, *nested, out, depth + 1);
     } else if (child.platform().has_value()) {
       out->push_back(child.platform()->String());
     }
@@ -80,7 +104,7 @@ void ListPlatforms(const Layout& layout, const Manifest& index,
 // nullopt when no image for `platform` is there. Errors reading a nested
 // index are errors, not a missing platform: a missing blob must not pass for
 // an absent platform.
-absl::StatusOr<std::optional<Descriptor>> Select(const Layout& layout,
+absl::StatusOr<std::optional<Descriptor>> Select(const ManifestFetcher& fetch,
                                                  const Manifest& index,
                                                  const Platform& platform,
                                                  int depth) {
@@ -92,9 +116,9 @@ absl::StatusOr<std::optional<Descriptor>> Select(const Layout& layout,
   }
   for (const Descriptor& child : index.manifests) {
     if (IsIndexMediaType(child.media_type()) && depth < 8) {
-      ASSIGN_OR_RETURN(Manifest nested, ReadManifest(layout, child));
+      ASSIGN_OR_RETURN(Manifest nested, ReadManifest(fetch, child));
       ASSIGN_OR_RETURN(std::optional<Descriptor> found,
-                       Select(layout, nested, platform, depth + 1));
+                       Select(fetch, nested, platform, depth + 1));
       if (found.has_value()) return found;
     }
   }
@@ -103,15 +127,15 @@ absl::StatusOr<std::optional<Descriptor>> Select(const Layout& layout,
 
 }  // namespace
 
-absl::StatusOr<Descriptor> SelectPlatform(const Layout& layout,
+absl::StatusOr<Descriptor> SelectPlatform(const ManifestFetcher& fetch,
                                           const Descriptor& root,
                                           const Platform& platform) {
-  ASSIGN_OR_RETURN(Manifest m, ReadManifest(layout, root));
+  ASSIGN_OR_RETURN(Manifest m, ReadManifest(fetch, root));
   if (!m.is_index()) return root;
-  ASSIGN_OR_RETURN(std::optional<Descriptor> found, Select(layout, m, platform, 0));
+  ASSIGN_OR_RETURN(std::optional<Descriptor> found, Select(fetch, m, platform, 0));
   if (found.has_value()) return *std::move(found);
   std::vector<std::string> platforms;
-  ListPlatforms(layout, m, &platforms, 0);
+  ListPlatforms(fetch, m, &platforms, 0);
   return absl::NotFoundError(absl::StrCat(
       "no image for platform ", platform.String(), " in the index ",
       root.digest(), " (it has: ",

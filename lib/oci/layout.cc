@@ -220,6 +220,19 @@ absl::StatusOr<std::string> Layout::WriteBlob(absl::string_view bytes) const {
   return digest;
 }
 
+Descriptor IndexEntry(const Descriptor& image, absl::string_view ref_name) {
+  Descriptor d = Descriptor::Make(image.media_type(), image.digest(), image.size());
+  JsonValue json = d.json();
+  if (const JsonValue* p = image.json().Find("platform")) json.Set("platform", *p);
+  if (const JsonValue* a = image.json().Find("artifactType")) {
+    json.Set("artifactType", *a);
+  }
+  absl::StatusOr<Descriptor> with = Descriptor::FromJson(json);
+  Descriptor out = with.ok() ? std::move(*with) : std::move(d);
+  if (!ref_name.empty()) out.SetAnnotation(kRefNameAnnotation, ref_name);
+  return out;
+}
+
 absl::Status VerifyBlobFile(const std::string& path, const Descriptor& d,
                             Progress* progress) {
   ASSIGN_OR_RETURN(Fd fd, OpenForRead(path));

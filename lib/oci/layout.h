@@ -50,6 +50,10 @@ class Layout {
   // FailedPrecondition.
   static absl::StatusOr<Layout> OpenOrCreate(const std::string& dir);
 
+  // The layout at `dir` without looking at it: for a writer that makes it
+  // (OpenOrCreate) before it writes.
+  static Layout Unchecked(const std::string& dir) { return Layout(dir); }
+
   const std::string& dir() const { return dir_; }
   std::string BlobPath(absl::string_view digest) const;
   bool HasBlob(absl::string_view digest) const;
@@ -71,6 +75,11 @@ class Layout {
   explicit Layout(std::string dir) : dir_(std::move(dir)) {}
   std::string dir_;
 };
+
+// The index.json entry naming `image` `ref_name` ("" for an unnamed entry):
+// its media type, digest, size, platform and artifactType; other
+// annotations are dropped, the ref name annotation set when not "".
+Descriptor IndexEntry(const Descriptor& image, absl::string_view ref_name);
 
 // How blobs move between layouts.
 struct TransferOptions {

@@ -366,17 +366,7 @@ absl::StatusOr<TagName> ParseTagName(absl::string_view text) {
 }
 
 oci::Descriptor StoreEntry(const oci::Descriptor& image, const TagName& name) {
-  oci::Descriptor d =
-      oci::Descriptor::Make(image.media_type(), image.digest(), image.size());
-  JsonValue json = d.json();
-  if (const JsonValue* p = image.json().Find("platform")) json.Set("platform", *p);
-  if (const JsonValue* a = image.json().Find("artifactType")) {
-    json.Set("artifactType", *a);
-  }
-  absl::StatusOr<oci::Descriptor> with = oci::Descriptor::FromJson(json);
-  oci::Descriptor out = with.ok() ? std::move(*with) : std::move(d);
-  out.SetAnnotation(oci::kRefNameAnnotation, name.String());
-  return out;
+  return oci::IndexEntry(image, name.String());
 }
 
 absl::StatusOr<Store> Store::Init(const std::string& dir) {

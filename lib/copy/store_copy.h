@@ -1,23 +1,26 @@
-// Import and export: one copy between a transport's layout and the store.
+// Import and export: copies between a transport and the store, through the
+// copy engine (copy.h), with the store's names.
 
-#ifndef STOWAGE_LIB_STORE_TRANSFER_H_
-#define STOWAGE_LIB_STORE_TRANSFER_H_
+#ifndef STOWAGE_LIB_COPY_STORE_COPY_H_
+#define STOWAGE_LIB_COPY_STORE_COPY_H_
 
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "lib/base/progress.h"
-#include "lib/oci/layout.h"
+#include "lib/copy/copy.h"
 #include "lib/store/store.h"
 
-namespace stowage::store {
+namespace stowage::copy {
 
 struct ImportOptions {
-  // oci:DIR[:REF], oci-archive:FILE[:REF] or docker-archive:FILE[:REF]
+  // A transport text: oci:DIR[:REF], oci-archive:FILE[:REF] or
+  // docker-archive:FILE[:REF] (transport::Usages()).
   std::string source;
-  // REPOSITORY[:TAG]; with `all`, REPOSITORY only, or "" for a docker
-  // archive, whose images are then tagged with their own RepoTags.
+  // REPOSITORY[:TAG]; with `all`, REPOSITORY only, or "" for a source whose
+  // refs are image names (a docker archive), whose images are then tagged
+  // with their own names.
   std::string target;
   // Import every image of the source, each tagged REPOSITORY:<its ref>; for
   // a docker archive, each under every one of its RepoTags (registry host
@@ -30,8 +33,8 @@ struct ImportOptions {
 };
 
 struct ImportResult {
-  std::vector<TagEntry> tagged;
-  oci::TransferStats stats;
+  std::vector<store::TagEntry> tagged;
+  Stats stats;
 };
 
 // Copies images from the source into the store, verifying every blob, and
@@ -39,17 +42,18 @@ struct ImportResult {
 // InvalidArgument for bad names or sources (or two images that would take
 // one tag), NotFound for a missing ref or blob, FailedPrecondition when the
 // source has several images and neither a ref nor `all` says which,
-// DataLoss for damaged content.
-absl::StatusOr<ImportResult> Import(const Store& store,
+// DataLoss for damaged content or a descriptor whose size differs from the
+// blob the store has.
+absl::StatusOr<ImportResult> Import(const store::Store& store,
                                     const ImportOptions& options);
 
 struct ExportOptions {
   // One or more REPOSITORY[:TAG] or REPOSITORY@DIGEST.
   std::vector<std::string> images;
-  // oci:DIR[:REF], oci-archive:FILE[:REF] or docker-archive:FILE[:NAME:TAG].
-  // REF (NAME:TAG) names a single image; without it, each image is named
-  // by its tag in a layout, by REPOSITORY:TAG (busybox:latest for
-  // library/busybox:latest) in a docker archive.
+  // A transport text. Its REF (NAME:TAG for a docker archive) names a
+  // single image; without it, each image is named by its tag in a layout,
+  // by REPOSITORY:TAG (busybox:latest for library/busybox:latest) in a
+  // docker archive.
   std::string destination;
   // Export every tag of each repository, each under its tag as ref.
   bool all_tags = false;
@@ -62,17 +66,19 @@ struct ExportOptions {
 
 struct ExportResult {
   std::vector<std::string> refs;  // the destination's ref names written
-  oci::TransferStats stats;
+  Stats stats;
 };
 
-// Writes images from the store into a destination layout or archive, adding
-// to what it already holds (an entry with the same ref is replaced); a
-// docker archive is written whole, replacing the file. InvalidArgument when
-// two images would get one name; FailedPrecondition for an index bound for
-// a docker archive without `platform`.
-absl::StatusOr<ExportResult> Export(const Store& store,
+// Writes images from the store into a destination, adding to what it
+// already holds (an entry with the same ref is replaced); a docker archive
+// is written whole, replacing the file. Every blob read from the store is
+// hashed before the destination is committed: a damaged blob is DataLoss
+// naming it, and nothing is written. InvalidArgument when two images would
+// get one name; FailedPrecondition for an index bound for a docker archive
+// without `platform`.
+absl::StatusOr<ExportResult> Export(const store::Store& store,
                                     const ExportOptions& options);
 
-}  // namespace stowage::store
+}  // namespace stowage::copy
 
-#endif  // STOWAGE_LIB_STORE_TRANSFER_H_
+#endif  // STOWAGE_LIB_COPY_STORE_COPY_H_
