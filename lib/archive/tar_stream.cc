@@ -199,12 +199,17 @@ absl::Status TarWriter::AddFile(const std::string& name, absl::string_view data)
 
 absl::Status TarWriter::AddFileFrom(const std::string& name, const Fd& fd,
                                     const std::string& path, uint64_t size) {
+  return AddFileFrom(
+      name, [&](char* buf, size_t n) { return ReadSome(fd, path, buf, n); }, path, size);
+}
+
+absl::Status TarWriter::AddFileFrom(const std::string& name, const ReadFn& read,
+                                    const std::string& path, uint64_t size) {
   RETURN_IF_ERROR(impl_->Header(name, /*dir=*/false, size));
   uint64_t left = size;
   char* buf = impl_->buf.get();
   while (left > 0) {
-    ASSIGN_OR_RETURN(size_t n,
-                     ReadSome(fd, path, buf, std::min<uint64_t>(left, kChunk)));
+    ASSIGN_OR_RETURN(size_t n, read(buf, std::min<uint64_t>(left, kChunk)));
     if (n == 0) {
       return absl::DataLossError(absl::StrCat(
           path, ": ended after ", size - left, " of ", size, " bytes"));
@@ -212,7 +217,8 @@ absl::Status TarWriter::AddFileFrom(const std::string& name, const Fd& fd,
     RETURN_IF_ERROR(impl_->Data(buf, n));
     left -= n;
   }
-  ASSIGN_OR_RETURN(size_t more, ReadSome(fd, path, buf, 1));
+  // One more read: the end must come now (and a checking reader checks).
+  ASSIGN_OR_RETURN(size_t more, read(buf, 1));
   if (more != 0) {
     return absl::DataLossError(
         absl::StrCat(path, ": holds more than the ", size, " bytes expected"));

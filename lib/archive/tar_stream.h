@@ -13,6 +13,7 @@
 #define STOWAGE_LIB_ARCHIVE_TAR_STREAM_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -95,6 +96,11 @@ class TarWriter {
   // Streams the entry from `fd` (named `path` in errors), which must hold
   // exactly `size` more bytes: DataLoss when it holds fewer or more.
   absl::Status AddFileFrom(const std::string& name, const Fd& fd,
+                           const std::string& path, uint64_t size);
+  // The same from any reader (up to n bytes into buf; 0 at its end), which
+  // is read once more after `size` bytes and must then end.
+  using ReadFn = std::function<absl::StatusOr<size_t>(char* buf, size_t n)>;
+  absl::Status AddFileFrom(const std::string& name, const ReadFn& read,
                            const std::string& path, uint64_t size);
   // Ends the archive and the compressed stream, and writes what is left to
   // the sink. The sink holds the complete archive only after an OK Close().

@@ -17,10 +17,12 @@
 #include "lib/bundle/parts.h"
 #include "lib/bundle/read.h"
 #include "lib/catalog/catalog_store.h"
+#include "lib/copy/copy.h"
 #include "lib/crypto/sha256.h"
 #include "lib/fs/file.h"
 #include "lib/oci/graph.h"
 #include "lib/oci/layout.h"
+#include "lib/transport/store_transport.h"
 
 namespace stowage::bundle {
 namespace {
@@ -160,22 +162,25 @@ absl::Status WriteBundle(const store::Store& store, const std::string& name,
   RETURN_IF_ERROR(w->AddFile("index.json", index_json));
   RETURN_IF_ERROR(w->AddDirectory("blobs"));
   RETURN_IF_ERROR(w->AddDirectory("blobs/sha256"));
+  // Every blob is hashed as it is read: a blob damaged in the store fails
+  // the bundle, naming it, before the file is committed.
+  std::unique_ptr<transport::ImageSource> source = transport::StoreSource(store);
   for (const oci::Descriptor& d : manifest.blobs) {
-    std::string path = store.layout().BlobPath(d.digest());
-    absl::StatusOr<Fd> fd = OpenForRead(path);
-    if (!fd.ok()) {
-      return absl::IsNotFound(fd.status())
+    absl::StatusOr<std::unique_ptr<transport::BlobReader>> blob = source->GetBlob(d);
+    if (!blob.ok()) {
+      return absl::IsNotFound(blob.status())
                  ? absl::NotFoundError(absl::StrCat("blob ", d.digest(),
                                                     " is missing from the store ",
                                                     store.dir()))
-                 : fd.status();
+                 : blob.status();
     }
-    RETURN_IF_ERROR(w->AddFileFrom(absl::StrCat("blobs/sha256/", oci::DigestHex(d.digest())),
-                                   *fd, path, static_cast<uint64_t>(d.size())));
-    if (options.progress != nullptr) {
-      options.progress->AddBytes(d.size());
-      options.progress->BlobDone();
-    }
+    std::string path = source->BlobFile(d);
+    copy::VerifyingReader check(**blob, d, path, options.progress);
+    RETURN_IF_ERROR(w->AddFileFrom(
+        absl::StrCat("blobs/sha256/", oci::DigestHex(d.digest())),
+        [&](char* buf, size_t n) { return check.Read(buf, n); }, path,
+        static_cast<uint64_t>(d.size())));
+    if (options.progress != nullptr) options.progress->BlobDone();
   }
   return w->Close();
 }

@@ -22,6 +22,7 @@
 #include "lib/oci/layout.h"
 #include "lib/oci/manifest.h"
 #include "lib/oci/media_types.h"
+#include "lib/transport/layout_io.h"
 
 namespace stowage::bundle {
 namespace {
@@ -418,66 +419,45 @@ class Checker : public BlobHandler {
   std::map<std::string, std::string> small_;
 };
 
-// Import: blobs the store lacks go to a private staging layout on the
-// store's filesystem, verified, and then into the store with
-// oci::TransferBlobs (a hard link, or a checked copy).
+// Import: blobs the store lacks are written into the store's blob folder
+// under temporary names, as the store transport writes them
+// (transport::LayoutWriter), and get their names from CommitBlobs, after
+// one syncfs: durable before the store names them, without an fsync each.
 class StoreWriter : public BlobHandler {
  public:
-  StoreWriter(const store::Store& store, oci::Layout staging)
-      : store_(store), staging_(std::move(staging)) {}
+  explicit StoreWriter(const store::Store& store)
+      : store_(store),
+        writer_(store.layout(), absl::StrCat("the store ", store.dir()),
+                transport::LayoutWriter::Options{}) {}
 
   absl::StatusOr<bool> Want(const oci::Descriptor& d) override {
     return !store_.layout().HasBlob(d.digest());
   }
   absl::Status Begin(const oci::Descriptor& d) override {
-    ASSIGN_OR_RETURN(TempFile tmp,
-                     TempFile::Create(Dirname(staging_.BlobPath(d.digest()))));
+    ASSIGN_OR_RETURN(TempFile tmp, writer_.NewBlobFile());
     tmp_.emplace(std::move(tmp));
     return absl::OkStatus();
   }
   absl::Status Data(absl::string_view data) override { return tmp_->Write(data); }
   absl::Status Commit(const oci::Descriptor& d) override {
-    // Durable before the store names it: a later import trusts a blob that
-    // is there.
-    std::string staged = staging_.BlobPath(d.digest());
-    RETURN_IF_ERROR(tmp_->Commit(staged, /*replace=*/true, /*sync=*/true));
+    writer_.Keep(d, std::move(*tmp_));
     tmp_.reset();
-    oci::TransferOptions options;
-    options.allow_links = true;
-    options.verify_links = false;  // just verified, and synced above
-    options.threads = 1;
-    absl::StatusOr<oci::TransferStats> stats =
-        oci::TransferBlobs(staging_, store_.layout(), {d}, options);
-    RemoveFile(staged).IgnoreError();
-    if (!stats.ok()) return stats.status();
-    if (stats->blobs_present > 0) {
-      ++blobs_present_;  // another import placed it meanwhile
-      bytes_present_ += d.size();
-    } else {
-      ++blobs_written_;
-      bytes_written_ += d.size();
-    }
+    ++blobs_written_;
+    bytes_written_ += d.size();
     return absl::OkStatus();
   }
   void Abandon() override { tmp_.reset(); }
+  // Names the blobs read intact (also after a failed walk: the next import
+  // resumes with them).
+  absl::Status Finish() { return writer_.CommitBlobs(); }
 
   uint64_t blobs_written_ = 0, bytes_written_ = 0;
   uint64_t blobs_present_ = 0, bytes_present_ = 0;
 
  private:
   const store::Store& store_;
-  oci::Layout staging_;
+  transport::LayoutWriter writer_;
   std::optional<TempFile> tmp_;
-};
-
-// Removes a folder when the scope ends.
-class RemoveOnExit {
- public:
-  explicit RemoveOnExit(std::string dir) : dir_(std::move(dir)) {}
-  ~RemoveOnExit() { RemoveAll(dir_).IgnoreError(); }
-
- private:
-  std::string dir_;
 };
 
 // A failed import's status: every line, the code of the first.
@@ -515,12 +495,7 @@ absl::StatusOr<ImportResult> Import(const store::Store& store,
   // Shared for the whole import: gc waits rather than delete blobs placed
   // here before they are tagged.
   ASSIGN_OR_RETURN(FileLock blob_lock, store.BlobWriteLock());
-  RETURN_IF_ERROR(MakeDirs(store.TempDir()));
-  std::string staging_dir = JoinPath(store.TempDir(), "bundle-XXXXXX");
-  if (mkdtemp(staging_dir.data()) == nullptr) return ErrnoStatus(staging_dir, errno);
-  RemoveOnExit cleanup(staging_dir);
-  ASSIGN_OR_RETURN(oci::Layout staging, oci::Layout::OpenOrCreate(staging_dir));
-  StoreWriter writer(store, std::move(staging));
+  StoreWriter writer(store);
 
   ImportResult result;
   std::map<std::string, std::string> conflicts;  // name -> old digest
@@ -569,7 +544,9 @@ absl::StatusOr<ImportResult> Import(const store::Store& store,
   };
 
   Walk w;
-  RETURN_IF_ERROR(WalkBundle(in, w, on_manifest, writer, options.progress));
+  absl::Status walked = WalkBundle(in, w, on_manifest, writer, options.progress);
+  RETURN_IF_ERROR(writer.Finish());
+  RETURN_IF_ERROR(walked);
   if (w.manifest.has_value() && !w.stopped) {
     CheckGraph(w, [&](const oci::Descriptor& d) -> absl::StatusOr<std::string> {
       // Every blob is in the store by now (read, or there before).

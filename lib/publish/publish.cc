@@ -527,7 +527,9 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
     report.blob_bytes += size;
   }
   oci::TransferOptions transfer;
-  transfer.verify_links = false;  // the store's blobs were verified on import
+  // Hashed as they are linked: a blob damaged in the store since it came in
+  // is never served under a digest it no longer has.
+  transfer.verify_links = true;
   transfer.link_only_world_readable = true;
   transfer.progress = options.progress;
   ASSIGN_OR_RETURN(oci::TransferStats stats,

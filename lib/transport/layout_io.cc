@@ -156,6 +156,16 @@ absl::Status LayoutWriter::PutBytes(const oci::Descriptor& d, absl::string_view 
   return absl::OkStatus();
 }
 
+absl::StatusOr<TempFile> LayoutWriter::NewBlobFile() {
+  RETURN_IF_ERROR(EnsureLayout());
+  RETURN_IF_ERROR(MakeDirs(blobs_dir_));
+  return TempFile::Create(blobs_dir_);
+}
+
+void LayoutWriter::Keep(const oci::Descriptor& d, TempFile file) {
+  AddPending(d, file.Release());
+}
+
 absl::StatusOr<std::string> LayoutWriter::TempName(const oci::Descriptor& d) const {
   static std::atomic<uint64_t> counter{0};
   return JoinPath(blobs_dir_,

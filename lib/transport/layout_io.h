@@ -118,6 +118,11 @@ class LayoutWriter {
   absl::Status LinkBlob(const oci::Descriptor& d, const std::string& file,
                         const std::function<absl::Status(const Fd&)>& verify);
   absl::Status PutBytes(const oci::Descriptor& d, absl::string_view bytes);
+  // For writers that push bytes rather than hand over a reader: a new
+  // temporary blob file, and then the blob `d` it holds (which the caller
+  // has checked against `d`), kept until CommitBlobs.
+  absl::StatusOr<TempFile> NewBlobFile();
+  void Keep(const oci::Descriptor& d, TempFile file);
   // Gives every blob put so far its name (see above). A blob already there
   // under that name (another writer's) is kept and ours dropped.
   absl::Status CommitBlobs();
