@@ -104,6 +104,13 @@ LayoutWriter::LayoutWriter(oci::Layout layout, std::string name, Options options
 
 LayoutWriter::~LayoutWriter() {
   for (const auto& [digest, temp] : pending_) RemoveFile(temp).IgnoreError();
+  if (!created_ || committed_) return;
+  const std::string& dir = layout_.dir();
+  RemoveFile(JoinPath(dir, "oci-layout")).IgnoreError();
+  RemoveFile(JoinPath(dir, "index.json")).IgnoreError();
+  RemoveDir(blobs_dir_).IgnoreError();  // each only when empty
+  RemoveDir(JoinPath(dir, "blobs")).IgnoreError();
+  if (made_dir_) RemoveDir(dir).IgnoreError();
 }
 
 absl::StatusOr<std::optional<uint64_t>> LayoutWriter::BlobSize(
@@ -128,6 +135,11 @@ void LayoutWriter::AddPending(const oci::Descriptor& d, std::string temp) {
 absl::Status LayoutWriter::EnsureLayout() {
   std::lock_guard<std::mutex> lock(mu_);
   if (!options_.create || created_) return absl::OkStatus();
+  if (Exists(JoinPath(layout_.dir(), "oci-layout"))) {
+    options_.create = false;  // there already: nothing to take away
+    return absl::OkStatus();
+  }
+  made_dir_ = !Exists(layout_.dir());
   RETURN_IF_ERROR(oci::Layout::OpenOrCreate(layout_.dir()).status());
   created_ = true;
   return absl::OkStatus();
@@ -202,6 +214,7 @@ absl::Status LayoutWriter::LinkBlob(
 
 absl::Status LayoutWriter::CommitBlobs() {
   std::lock_guard<std::mutex> lock(mu_);
+  committed_ = true;
   if (pending_.empty()) return absl::OkStatus();
   if (options_.durable) RETURN_IF_ERROR(SyncFilesystem(blobs_dir_));
   while (!pending_.empty()) {

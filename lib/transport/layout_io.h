@@ -101,7 +101,10 @@ class LayoutWriter {
     // Link only source files every user may read (mode 0444 or more).
     bool link_only_world_readable = false;
     // Make the layout (Layout::OpenOrCreate) before the first write, so
-    // that a destination that fails before it writes leaves nothing.
+    // that a destination that fails before it writes leaves nothing; and
+    // take what was made away again when the writer is destroyed before
+    // CommitBlobs (only the files Layout::OpenOrCreate makes, and folders
+    // left empty).
     bool create = false;
   };
   LayoutWriter(oci::Layout layout, std::string name, Options options);
@@ -139,7 +142,9 @@ class LayoutWriter {
   std::string blobs_dir_;
   mutable std::mutex mu_;
   std::map<std::string, std::string> pending_;  // digest -> temporary name
-  bool created_ = false;
+  bool created_ = false;   // EnsureLayout made the layout
+  bool made_dir_ = false;  // ... and its folder
+  bool committed_ = false;
 };
 
 // An ImageDestination over a layout on disk: blobs through a LayoutWriter,

@@ -1,0 +1,148 @@
+// End-to-end: the copy engine's checks, with real images (make_images.sh)
+// and the real binary. Every reader of the store hashes what it reads; every
+// descriptor's size is checked against the blob the destination has; nothing
+// of a failed copy is left where a reader would take it for an image.
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/harness/process.h"
+
+namespace stowage {
+namespace {
+
+using ::stowage::testing::MakeImages;
+using ::stowage::testing::MakeTempDir;
+using ::stowage::testing::RefDigest;
+using ::stowage::testing::Result;
+using ::stowage::testing::Shell;
+using ::stowage::testing::Stowage;
+using ::stowage::testing::Trim;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class CopyTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    images_ = new std::string(MakeTempDir() + "/images");
+    Result r = MakeImages(*images_);
+    ASSERT_EQ(r.exit_code, 0) << "make_images.sh failed: " << r.err;
+  }
+
+  void SetUp() override {
+    work_ = MakeTempDir();
+    store_ = work_ + "/store";
+    ASSERT_EQ(Stowage({"init", store_}).exit_code, 0);
+  }
+
+  static std::string Images(const std::string& name) { return *images_ + "/" + name; }
+
+  Result S(const std::string& sub, std::vector<std::string> args) {
+    args.insert(args.begin(), {sub, "--store", store_});
+    return Stowage(args);
+  }
+
+  // A jq expression on the manifest of `ref` in the layout at `dir`.
+  static std::string ManifestField(const std::string& dir, const std::string& ref,
+                                   const std::string& jq) {
+    std::string digest = RefDigest(dir, ref).substr(7);
+    return Trim(Shell("jq -r '" + jq + "' " + dir + "/blobs/sha256/" + digest).out);
+  }
+
+  // Flips one byte in the middle of the store's blob `digest`, in place:
+  // same size, same name, other content.
+  void FlipByte(const std::string& digest) {
+    std::string path = store_ + "/blobs/sha256/" + digest.substr(7);
+    Result r = Shell("set -e; f=" + path + "; n=$(stat -c %s $f); o=$((n / 2)); "
+                     "b=$(dd if=$f bs=1 skip=$o count=1 2>/dev/null | od -An -tu1 | tr -d ' '); "
+                     "printf \"$(printf '\\\\%03o' $(( (b + 1) % 256 )))\" | "
+                     "dd of=$f bs=1 seek=$o count=1 conv=notrunc 2>/dev/null");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  static std::string* images_;
+  std::string work_;
+  std::string store_;
+};
+
+std::string* CopyTest::images_ = nullptr;
+
+// A same-size byte flip in a layer, then in a config: every command that
+// reads the store fails naming the digest, and leaves nothing named.
+TEST_F(CopyTest, ByteFlipInTheStoreFailsEveryReader) {
+  std::string src = Images("single");
+  // --copy: the store's blobs must not be the source's inodes, which the
+  // flip would damage too.
+  ASSERT_EQ(S("import", {"--copy", "oci:" + src + ":v1", "team/app:v1"}).exit_code, 0);
+  const std::string layer = ManifestField(src, "v1", ".layers[0].digest");
+  const std::string config = ManifestField(src, "v1", ".config.digest");
+  ASSERT_THAT(layer, ::testing::StartsWith("sha256:"));
+  for (const std::string& digest : {layer, config}) {
+    SCOPED_TRACE(digest == layer ? "layer" : "config");
+    std::string fresh = MakeTempDir();
+    ASSERT_EQ(S("import", {"--copy", "oci:" + src + ":v1", "team/app:v1"}).exit_code, 0);
+    FlipByte(digest);
+    struct Case {
+      std::vector<std::string> args;
+      std::string left;  // a path that must not exist afterwards
+    };
+    const std::vector<Case> cases = {
+        {{"export", "team/app:v1", "oci:" + fresh + "/linked"}, fresh + "/linked/index.json"},
+        {{"export", "--copy", "team/app:v1", "oci:" + fresh + "/copied"},
+         fresh + "/copied/index.json"},
+        {{"export", "team/app:v1", "oci-archive:" + fresh + "/a.tar"}, fresh + "/a.tar"},
+        {{"export", "team/app:v1", "docker-archive:" + fresh + "/d.tar"}, fresh + "/d.tar"},
+        {{"bundle create", fresh + "/b.tar", "team/app"}, fresh + "/b.tar"},
+        {{"publish", fresh + "/site", "--no-catalog"},
+         fresh + "/site/www/v2/team/app/manifests/v1"},
+    };
+    for (const Case& c : cases) {
+      std::vector<std::string> args(c.args.begin() + 1, c.args.end());
+      Result r = c.args[0] == "bundle create" ? Stowage([&] {
+        args.insert(args.begin(), {"bundle", "create", "--store", store_});
+        return args;
+      }())
+                                               : S(c.args[0], args);
+      EXPECT_NE(r.exit_code, 0) << c.args[0] << " " << c.args.back();
+      EXPECT_THAT(r.err, HasSubstr("blob " + digest)) << c.args.back();
+      EXPECT_THAT(r.err, HasSubstr("content hashes to sha256:")) << c.args.back();
+      EXPECT_NE(Shell("test -e " + c.left).exit_code, 0) << c.left << " was left";
+    }
+    // The store's own blob is what is wrong: drop it, so that the next
+    // round's import brings a clean one.
+    ASSERT_EQ(S("untag", {"team/app:v1"}).exit_code, 0);
+    ASSERT_EQ(Shell("rm " + store_ + "/blobs/sha256/" + digest.substr(7)).exit_code, 0);
+  }
+}
+
+// A manifest that declares a wrong size for a blob the store already has
+// is refused: the store's blob was verified, so the descriptor lies.
+TEST_F(CopyTest, WrongDeclaredSizeForAPresentBlobIsRefused) {
+  std::string src = Images("single");
+  ASSERT_EQ(S("import", {"oci:" + src + ":v1", "team/app:v1"}).exit_code, 0);
+  for (const std::string size : {"0", "1000000000000000"}) {
+    SCOPED_TRACE(size);
+    std::string bad = MakeTempDir() + "/bad";
+    // A copy of the layout whose manifest gives its first layer `size`.
+    Result made = Shell(
+        "set -e; cp -r " + src + " " + bad + "; cd " + bad + "; "
+        "m=$(jq -r '.manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"]"
+        " == \"v1\") | .digest' index.json | cut -c8-); "
+        "jq -c '.layers[0].size = " + size + "' blobs/sha256/$m > new; "
+        "d=$(sha256sum new | cut -c1-64); s=$(stat -c %s new); mv new blobs/sha256/$d; "
+        "jq -c --arg d sha256:$d --argjson s $s '.manifests = [.manifests[] | "
+        "select(.annotations[\"org.opencontainers.image.ref.name\"] == \"v1\") | "
+        ".digest = $d | .size = $s]' index.json > i && mv i index.json");
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    Result r = S("import", {"oci:" + bad + ":v1", "team/bad:v1"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_THAT(r.err, HasSubstr(absl::StrCat("declares it with ", size)));
+    EXPECT_THAT(S("ls", {}).out, Not(HasSubstr("team/bad")));
+  }
+}
+
+}  // namespace
+}  // namespace stowage
