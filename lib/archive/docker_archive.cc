@@ -96,16 +96,16 @@ absl::StatusOr<std::vector<std::string>> Strings(const std::string& archive,
 }
 
 absl::StatusOr<std::vector<Item>> ReadManifestJson(const std::string& archive,
-                                                   const std::string& dir) {
-  std::string path = JoinPath(dir, kManifestJson);
-  absl::StatusOr<FileInfo> info = Stat(path);
-  if (!info.ok() || !info->is_regular) {
+                                                   DockerArchiveMembers& members) {
+  absl::StatusOr<std::string> read = members.Read(kManifestJson);
+  if (absl::IsNotFound(read.status())) {
     return absl::InvalidArgumentError(absl::StrCat(
         archive, ": no entry \"manifest.json\" at the archive's top, so it is "
                  "no `docker save` archive (archives of Docker before 1.10, "
                  "which have none, are not supported)"));
   }
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  if (!read.ok()) return read.status();
+  const std::string& text = *read;
   absl::StatusOr<JsonValue> doc = JsonValue::Parse(text);
   if (!doc.ok()) {
     return Corrupt(archive, absl::StrCat("entry \"manifest.json\": ",
@@ -149,9 +149,9 @@ absl::StatusOr<std::vector<Item>> ReadManifestJson(const std::string& archive,
 // repositories: {"NAME": {"TAG": "<top layer id>"}}, as (id, "NAME:TAG")
 // pairs in file order. Absent or unreadable: none (it only supplies names).
 std::vector<std::pair<std::string, std::string>> ReadRepositories(
-    const std::string& dir) {
+    DockerArchiveMembers& members) {
   std::vector<std::pair<std::string, std::string>> out;
-  absl::StatusOr<std::string> text = ReadFile(JoinPath(dir, kRepositories));
+  absl::StatusOr<std::string> text = members.Read(kRepositories);
   if (!text.ok()) return out;
   absl::StatusOr<JsonValue> doc = JsonValue::Parse(*text);
   if (!doc.ok() || !doc->is_object()) return out;
@@ -361,98 +361,215 @@ absl::StatusOr<std::vector<const Item*>> Select(const std::string& archive,
 
 }  // namespace
 
+namespace {
+
+// The config of `item`: its bytes, and its diff_ids, one per layer.
+absl::Status PlanConfig(const std::string& archive, DockerArchiveMembers& members,
+                        const Item& item, const std::string& where, DockerImage& image,
+                        std::vector<std::string>& diff_ids) {
+  absl::StatusOr<std::string> bytes = members.Read(item.config);
+  if (absl::IsNotFound(bytes.status())) {
+    return Corrupt(archive, absl::StrCat(where, " names the config \"", item.config,
+                                         "\", which is no file of the archive"));
+  }
+  if (!bytes.ok()) return bytes.status();
+  std::string config_where =
+      absl::StrCat("entry \"", item.config, "\" (the config of ", where, ")");
+  absl::StatusOr<JsonValue> config = JsonValue::Parse(*bytes);
+  if (!config.ok()) {
+    return Corrupt(archive, absl::StrCat(config_where, ": ", config.status().message()));
+  }
+  const JsonValue* rootfs = config->Find("rootfs");
+  ASSIGN_OR_RETURN(diff_ids,
+                   Strings(archive, absl::StrCat(config_where, ": rootfs.diff_ids"),
+                           rootfs != nullptr ? rootfs->Find("diff_ids") : nullptr));
+  for (const std::string& d : diff_ids) {
+    if (!absl::StartsWith(d, "sha256:") || !ValidateDigest(d).ok()) {
+      return Corrupt(archive, absl::StrCat(config_where, ": diff_id \"", d,
+                                           "\" is not a sha256 digest"));
+    }
+  }
+  if (diff_ids.size() != item.layers.size()) {
+    return Corrupt(archive, absl::StrCat(where, " lists ", item.layers.size(),
+                                         " layers, but its config \"", item.config,
+                                         "\" has ", diff_ids.size(), " diff_ids"));
+  }
+  image.config_entry = item.config;
+  image.config_digest = Sha256::DigestOf(*bytes);
+  image.config = std::move(*bytes);
+  return absl::OkStatus();
+}
+
+// Layer `i` of `item`. A plain layer's size is its entry's (its bytes are
+// checked against the diff_id as they are copied); a compressed one is
+// decompressed once here, for its size, and checked now.
+absl::StatusOr<DockerLayer> PlanLayer(const std::string& archive,
+                                      DockerArchiveMembers& members, const Item& item,
+                                      size_t i, const std::string& where,
+                                      const std::string& diff_id) {
+  const std::string& name = item.layers[i];
+  auto fail = [&](absl::string_view why) {
+    return Corrupt(archive, absl::StrCat("entry \"", name, "\" (layer ", i, " of ", where,
+                                         ") ", why, ", but its config lists diff_id ",
+                                         diff_id));
+  };
+  absl::StatusOr<DockerArchiveMembers::Facts> facts = members.Stat(name);
+  if (absl::IsNotFound(facts.status())) {
+    return Corrupt(archive, absl::StrCat(where, " names layer ", i, " \"", name,
+                                         "\", which is no file of the archive"));
+  }
+  if (!facts.ok()) return facts.status();
+  DockerLayer layer{name, diff_id, static_cast<int64_t>(facts->size), facts->compression};
+  if (layer.compression == Compression::kNone) return layer;
+  absl::StatusOr<DockerArchiveMembers::Digested> plain = members.Decompress(name);
+  if (!plain.ok()) {
+    return fail(absl::StrCat("is ", CompressionName(layer.compression),
+                             "-compressed and cannot be decompressed (",
+                             plain.status().message(), ")"));
+  }
+  if (plain->digest != diff_id) {
+    return fail(absl::StrCat("decompresses (", CompressionName(layer.compression), ") to ",
+                             plain->digest));
+  }
+  layer.size = static_cast<int64_t>(plain->size);
+  return layer;
+}
+
+// The store names of `item` (see DockerArchiveToLayout).
+absl::Status PlanNames(const std::string& archive, const Item& item,
+                       const std::vector<std::string>& diff_ids,
+                       const std::vector<std::pair<std::string, std::string>>& repositories,
+                       const std::string& where, DockerImage& image) {
+  std::set<std::string> done;
+  for (const std::string& name : NamesOf(item, diff_ids, repositories)) {
+    absl::StatusOr<NameKey> key = KeyOf(name);
+    if (!key.ok()) {
+      return Corrupt(archive, absl::StrCat(where, ": RepoTags \"", name,
+                                           "\" is no valid name: ", key.status().message()));
+    }
+    std::string store_name = absl::StrCat(key->repository, ":", key->tag);
+    if (done.insert(store_name).second) image.names.push_back(std::move(store_name));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<DockerImage> PlanImage(
+    const std::string& archive, DockerArchiveMembers& members, const Item& item,
+    const std::vector<std::pair<std::string, std::string>>& repositories,
+    std::map<std::string, DockerLayer>& layers) {
+  std::string where = absl::StrCat("manifest.json item @", item.index);
+  DockerImage image;
+  image.index = item.index;
+  std::vector<std::string> diff_ids;
+  RETURN_IF_ERROR(PlanConfig(archive, members, item, where, image, diff_ids));
+  std::vector<Blob> blobs;
+  for (size_t i = 0; i < item.layers.size(); ++i) {
+    auto it = layers.find(item.layers[i]);
+    if (it == layers.end()) {
+      ASSIGN_OR_RETURN(DockerLayer layer,
+                       PlanLayer(archive, members, item, i, where, diff_ids[i]));
+      it = layers.emplace(item.layers[i], std::move(layer)).first;
+    } else if (it->second.diff_id != diff_ids[i]) {
+      return Corrupt(archive,
+                     absl::StrCat("entry \"", item.layers[i], "\" (layer ", i, " of ", where,
+                                  ") hashes to ", it->second.diff_id,
+                                  ", but its config lists diff_id ", diff_ids[i]));
+    }
+    image.layers.push_back(it->second);
+    blobs.push_back(Blob{it->second.diff_id, it->second.size});
+  }
+  image.manifest = SynthesizedManifest(
+      Blob{image.config_digest, static_cast<int64_t>(image.config.size())}, blobs);
+  image.manifest_digest = Sha256::DigestOf(image.manifest);
+  RETURN_IF_ERROR(PlanNames(archive, item, diff_ids, repositories, where, image));
+  return image;
+}
+
+// An unpacked archive's files as members.
+class DirMembers : public DockerArchiveMembers {
+ public:
+  explicit DirMembers(std::string dir) : dir_(std::move(dir)) {}
+  absl::StatusOr<std::string> Read(const std::string& name) override {
+    std::string path = JoinPath(dir_, name);
+    absl::StatusOr<FileInfo> info = ::stowage::Stat(path);
+    if (!info.ok() || !info->is_regular) {
+      return absl::NotFoundError(absl::StrCat(name, ": no such file"));
+    }
+    return ReadFile(path);
+  }
+  absl::StatusOr<Facts> Stat(const std::string& name) override {
+    std::string path = JoinPath(dir_, name);
+    absl::StatusOr<FileInfo> info = ::stowage::Stat(path);
+    if (!info.ok() || !info->is_regular) {
+      return absl::NotFoundError(absl::StrCat(name, ": no such file"));
+    }
+    ASSIGN_OR_RETURN(Compression c, DetectFileCompression(path));
+    return Facts{info->size, c};
+  }
+  absl::StatusOr<Digested> Decompress(const std::string& name) override {
+    Sha256 hasher;
+    ASSIGN_OR_RETURN(uint64_t size,
+                     ReadDecompressed(JoinPath(dir_, name), [&](absl::string_view data) {
+                       hasher.Update(data);
+                       return absl::OkStatus();
+                     }));
+    return Digested{"sha256:" + hasher.HexDigest(), size};
+  }
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<DockerImage>> PlanDockerArchive(const std::string& archive,
+                                                           DockerArchiveMembers& members,
+                                                           absl::string_view ref) {
+  ASSIGN_OR_RETURN(std::vector<Item> items, ReadManifestJson(archive, members));
+  ASSIGN_OR_RETURN(std::vector<const Item*> chosen, Select(archive, items, ref));
+  std::vector<std::pair<std::string, std::string>> repositories =
+      ReadRepositories(members);
+  std::map<std::string, DockerLayer> layers;  // a layer shared is looked at once
+  std::vector<DockerImage> out;
+  for (const Item* item : chosen) {
+    ASSIGN_OR_RETURN(DockerImage image,
+                     PlanImage(archive, members, *item, repositories, layers));
+    out.push_back(std::move(image));
+  }
+  return out;
+}
+
 absl::Status DockerArchiveToLayout(const std::string& archive,
                                    const std::string& unpacked_dir,
                                    absl::string_view ref,
                                    const std::string& layout_dir) {
-  ASSIGN_OR_RETURN(std::vector<Item> items, ReadManifestJson(archive, unpacked_dir));
-  ASSIGN_OR_RETURN(std::vector<const Item*> chosen, Select(archive, items, ref));
-  std::vector<std::pair<std::string, std::string>> repositories =
-      ReadRepositories(unpacked_dir);
+  DirMembers members(unpacked_dir);
+  ASSIGN_OR_RETURN(std::vector<DockerImage> images,
+                   PlanDockerArchive(archive, members, ref));
   ASSIGN_OR_RETURN(oci::Layout layout, oci::Layout::OpenOrCreate(layout_dir));
-
-  // A layer file shared by several images is hashed once.
-  std::map<std::string, Blob> placed;  // archive path -> blob
   ASSIGN_OR_RETURN(oci::Index index, layout.ReadIndex());
-  for (const Item* item : chosen) {
-    std::string where = absl::StrCat("manifest.json item @", item->index);
-    auto member = [&](const std::string& name, absl::string_view what)
-        -> absl::StatusOr<std::string> {
-      std::string path = JoinPath(unpacked_dir, name);
-      absl::StatusOr<FileInfo> info = Stat(path);
-      if (!info.ok() || !info->is_regular) {
-        return Corrupt(archive, absl::StrCat(where, " names ", what, " \"", name,
-                                             "\", which is no file of the archive"));
-      }
-      return path;
-    };
-    ASSIGN_OR_RETURN(std::string config_path, member(item->config, "the config"));
-    ASSIGN_OR_RETURN(std::string config_bytes, ReadFile(config_path));
-    std::string config_where = absl::StrCat("entry \"", item->config, "\" (the config of ",
-                                            where, ")");
-    absl::StatusOr<JsonValue> config = JsonValue::Parse(config_bytes);
-    if (!config.ok()) {
-      return Corrupt(archive, absl::StrCat(config_where, ": ", config.status().message()));
+  std::set<std::string> placed;  // layer entries
+  for (const DockerImage& image : images) {
+    std::string where = absl::StrCat("manifest.json item @", image.index);
+    RETURN_IF_ERROR(layout.WriteBlob(image.config).status());
+    for (size_t i = 0; i < image.layers.size(); ++i) {
+      const DockerLayer& l = image.layers[i];
+      if (!placed.insert(l.entry).second) continue;
+      auto fail = [&](absl::string_view why) {
+        return Corrupt(archive, absl::StrCat("entry \"", l.entry, "\" (layer ", i, " of ",
+                                             where, ") ", why,
+                                             ", but its config lists diff_id ", l.diff_id));
+      };
+      RETURN_IF_ERROR(
+          PlaceLayer(layout, JoinPath(unpacked_dir, l.entry), l.diff_id, fail).status());
     }
-    const JsonValue* rootfs = config->Find("rootfs");
-    ASSIGN_OR_RETURN(std::vector<std::string> diff_ids,
-                     Strings(archive, absl::StrCat(config_where, ": rootfs.diff_ids"),
-                             rootfs != nullptr ? rootfs->Find("diff_ids") : nullptr));
-    for (const std::string& d : diff_ids) {
-      if (!absl::StartsWith(d, "sha256:") || !ValidateDigest(d).ok()) {
-        return Corrupt(archive, absl::StrCat(config_where, ": diff_id \"", d,
-                                             "\" is not a sha256 digest"));
-      }
-    }
-    if (diff_ids.size() != item->layers.size()) {
-      return Corrupt(archive,
-                     absl::StrCat(where, " lists ", item->layers.size(),
-                                  " layers, but its config \"", item->config,
-                                  "\" has ", diff_ids.size(), " diff_ids"));
-    }
-    ASSIGN_OR_RETURN(std::string config_digest, layout.WriteBlob(config_bytes));
-    Blob config_blob{config_digest, static_cast<int64_t>(config_bytes.size())};
-
-    std::vector<Blob> layers;
-    for (size_t i = 0; i < item->layers.size(); ++i) {
-      const std::string& name = item->layers[i];
-      auto it = placed.find(name);
-      if (it == placed.end()) {
-        ASSIGN_OR_RETURN(std::string path, member(name, absl::StrCat("layer ", i)));
-        auto fail = [&](absl::string_view why) {
-          return Corrupt(archive,
-                         absl::StrCat("entry \"", name, "\" (layer ", i, " of ", where,
-                                      ") ", why, ", but its config lists diff_id ",
-                                      diff_ids[i]));
-        };
-        ASSIGN_OR_RETURN(Blob blob, PlaceLayer(layout, path, diff_ids[i], fail));
-        it = placed.emplace(name, blob).first;
-      } else if (it->second.digest != diff_ids[i]) {
-        return Corrupt(archive,
-                       absl::StrCat("entry \"", name, "\" (layer ", i, " of ", where,
-                                    ") hashes to ", it->second.digest,
-                                    ", but its config lists diff_id ", diff_ids[i]));
-      }
-      layers.push_back(it->second);
-    }
-    std::string manifest = SynthesizedManifest(config_blob, layers);
-    ASSIGN_OR_RETURN(std::string manifest_digest, layout.WriteBlob(manifest));
-    oci::Descriptor d = oci::Descriptor::Make(oci::kDockerManifest, manifest_digest,
-                                              static_cast<int64_t>(manifest.size()));
-    std::vector<std::string> names = NamesOf(*item, diff_ids, repositories);
-    if (names.empty()) index.manifests.push_back(d);
-    std::set<std::string> done;
-    for (const std::string& name : names) {
-      absl::StatusOr<NameKey> key = KeyOf(name);
-      if (!key.ok()) {
-        return Corrupt(archive, absl::StrCat(where, ": RepoTags \"", name,
-                                             "\" is no valid name: ",
-                                             key.status().message()));
-      }
-      std::string store_name = absl::StrCat(key->repository, ":", key->tag);
-      if (!done.insert(store_name).second) continue;
+    RETURN_IF_ERROR(layout.WriteBlob(image.manifest).status());
+    oci::Descriptor d = oci::Descriptor::Make(oci::kDockerManifest, image.manifest_digest,
+                                              static_cast<int64_t>(image.manifest.size()));
+    if (image.names.empty()) index.manifests.push_back(d);
+    for (const std::string& name : image.names) {
       oci::Descriptor named = d;
-      named.SetAnnotation(oci::kRefNameAnnotation, store_name);
+      named.SetAnnotation(oci::kRefNameAnnotation, name);
       index.manifests.push_back(std::move(named));
     }
   }

@@ -17,11 +17,14 @@
 #ifndef STOWAGE_LIB_ARCHIVE_DOCKER_ARCHIVE_H_
 #define STOWAGE_LIB_ARCHIVE_DOCKER_ARCHIVE_H_
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "lib/archive/decompress.h"
 #include "lib/oci/layout.h"
 
 namespace stowage::archive {
@@ -70,6 +73,60 @@ absl::Status DockerArchiveToLayout(const std::string& archive,
                                    const std::string& unpacked_dir,
                                    absl::string_view ref,
                                    const std::string& layout_dir);
+
+// What reading a docker archive needs of its entries, whether the archive
+// is unpacked on disk or read in place (lib/transport/docker_archive.cc).
+class DockerArchiveMembers {
+ public:
+  struct Facts {
+    uint64_t size = 0;
+    Compression compression = Compression::kNone;  // told by its first bytes
+  };
+  struct Digested {
+    std::string digest;  // of the decompressed bytes
+    uint64_t size = 0;
+  };
+  virtual ~DockerArchiveMembers() = default;
+  // The bytes of a regular entry (manifest.json, repositories, a config).
+  // NotFound when the archive has no such regular entry.
+  virtual absl::StatusOr<std::string> Read(const std::string& name) = 0;
+  // A regular entry's size and compression. NotFound as Read.
+  virtual absl::StatusOr<Facts> Stat(const std::string& name) = 0;
+  // Decompresses a compressed entry whole, keeping nothing: its digest and
+  // size. DataLoss for a damaged stream.
+  virtual absl::StatusOr<Digested> Decompress(const std::string& name) = 0;
+};
+
+// One layer of an image of a docker archive.
+struct DockerLayer {
+  std::string entry;    // the archive path of the layer file
+  std::string diff_id;  // the digest of its uncompressed tar (the config's)
+  int64_t size = 0;     // the size of its uncompressed tar
+  Compression compression = Compression::kNone;  // how the entry holds it
+};
+
+// One image of a docker archive, as DockerArchiveToLayout converts it.
+struct DockerImage {
+  int index = 0;                   // its manifest.json item (@N)
+  std::vector<std::string> names;  // store names; none: an unnamed image
+  std::string config_entry;
+  std::string config;              // its bytes
+  std::string config_digest;
+  std::vector<DockerLayer> layers;  // in order, duplicates kept
+  std::string manifest;             // synthesized, skopeo's bytes
+  std::string manifest_digest;
+};
+
+// What DockerArchiveToLayout makes of an archive, without writing anything:
+// the images `ref` picks, their names, configs and synthesized manifests,
+// and for each layer its entry and size. The bytes of plain layers are not
+// read: their digests are the config's diff_ids, which whoever copies them
+// must check; compressed layers are decompressed once, for their sizes, and
+// checked. Errors as DockerArchiveToLayout's, except a plain layer whose
+// bytes do not match.
+absl::StatusOr<std::vector<DockerImage>> PlanDockerArchive(const std::string& archive,
+                                                           DockerArchiveMembers& members,
+                                                           absl::string_view ref);
 
 // Writes the images that index.json of `layout` names as a docker archive
 // at `archive_path`, replacing it atomically (nothing is left there on
