@@ -20,7 +20,7 @@
 namespace stowage::copy {
 namespace {
 
-absl::Status Mismatch(const oci::Descriptor& d, absl::string_view where,
+absl::Status BlobError(const oci::Descriptor& d, absl::string_view where,
                       absl::string_view what) {
   return absl::DataLossError(absl::StrCat("blob ", d.digest(), " (", where, "): ", what));
 }
@@ -124,6 +124,11 @@ std::string WhereIs(transport::ImageSource& source, const oci::Descriptor& d) {
   return file.empty() ? source.name() : file;
 }
 
+VerifyingReader::Mismatch SourceMismatch(const transport::ImageSource& source,
+                                         const oci::Descriptor& d) {
+  return [&source, &d](absl::string_view what) { return source.BlobMismatch(d, what); };
+}
+
 // Moves one blob from a random-access source; true when it was linked.
 absl::StatusOr<bool> MoveBlob(transport::ImageSource& source,
                               transport::ImageDestination& dest,
@@ -139,7 +144,7 @@ absl::StatusOr<bool> MoveBlob(transport::ImageSource& source,
     if (!absl::IsUnimplemented(linked)) return linked;
   }
   ASSIGN_OR_RETURN(std::unique_ptr<transport::BlobReader> reader, source.GetBlob(d));
-  VerifyingReader check(*reader, d, WhereIs(source, d), options.progress);
+  VerifyingReader check(*reader, d, SourceMismatch(source, d), options.progress);
   RETURN_IF_ERROR(dest.PutBlob(d, check));
   return false;
 }
@@ -196,7 +201,7 @@ absl::Status MoveBlobs(transport::ImageSource& source, transport::ImageDestinati
   if (source.sequential()) {
     return source.StreamBlobs(todo, [&](const oci::Descriptor& d,
                                         transport::BlobReader& reader) -> absl::Status {
-      VerifyingReader check(reader, d, source.name(), options.progress);
+      VerifyingReader check(reader, d, SourceMismatch(source, d), options.progress);
       RETURN_IF_ERROR(dest.PutBlob(d, check));
       done(d, false);
       return absl::OkStatus();
@@ -235,7 +240,7 @@ absl::StatusOr<oci::Descriptor> Root(transport::ImageSource& source,
 struct VerifyingReader::Impl {
   transport::BlobReader& inner;
   const oci::Descriptor& d;
-  std::string where;
+  Mismatch mismatch;
   Progress* progress;
   Sha256 hasher;
   uint64_t total = 0;
@@ -243,8 +248,17 @@ struct VerifyingReader::Impl {
 };
 
 VerifyingReader::VerifyingReader(transport::BlobReader& inner, const oci::Descriptor& d,
+                                 Mismatch mismatch, Progress* progress)
+    : impl_(new Impl{inner, d, std::move(mismatch), progress}) {}
+
+VerifyingReader::VerifyingReader(transport::BlobReader& inner, const oci::Descriptor& d,
                                  std::string where, Progress* progress)
-    : impl_(new Impl{inner, d, std::move(where), progress}) {}
+    : VerifyingReader(
+          inner, d,
+          Mismatch([&d, where = std::move(where)](absl::string_view what) {
+            return BlobError(d, where, what);
+          }),
+          progress) {}
 
 VerifyingReader::~VerifyingReader() = default;
 
@@ -256,20 +270,18 @@ absl::StatusOr<size_t> VerifyingReader::Read(char* buf, size_t size) {
   if (n > 0) {
     m.total += n;
     if (m.total > want) {
-      return Mismatch(m.d, m.where,
-                      absl::StrCat("longer than the ", want, " bytes its descriptor gives"));
+      return m.mismatch(absl::StrCat("longer than the ", want, " bytes its descriptor gives"));
     }
     m.hasher.Update(buf, n);
     if (m.progress != nullptr) m.progress->AddBytes(n);
     return n;
   }
   if (m.total != want) {
-    return Mismatch(m.d, m.where,
-                    absl::StrCat("has ", m.total, " bytes, its descriptor says ", want));
+    return m.mismatch(absl::StrCat("has ", m.total, " bytes, its descriptor says ", want));
   }
   std::string actual = "sha256:" + m.hasher.HexDigest();
   if (actual != m.d.digest()) {
-    return Mismatch(m.d, m.where, absl::StrCat("content hashes to ", actual));
+    return m.mismatch(absl::StrCat("content hashes to ", actual));
   }
   m.ended = true;
   return 0;
@@ -285,12 +297,12 @@ absl::StatusOr<std::string> FetchManifest(transport::ImageSource& source,
   ASSIGN_OR_RETURN(std::string bytes, source.GetManifest(d));
   std::string where = WhereIs(source, d);
   if (bytes.size() != static_cast<uint64_t>(d.size())) {
-    return Mismatch(d, where, absl::StrCat("has ", bytes.size(),
+    return BlobError(d, where, absl::StrCat("has ", bytes.size(),
                                            " bytes, its descriptor says ", d.size()));
   }
   std::string actual = Sha256::DigestOf(bytes);
   if (actual != d.digest()) {
-    return Mismatch(d, where, absl::StrCat("content hashes to ", actual));
+    return BlobError(d, where, absl::StrCat("content hashes to ", actual));
   }
   return bytes;
 }

@@ -19,6 +19,8 @@
 #define STOWAGE_LIB_COPY_COPY_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -80,10 +82,15 @@ absl::StatusOr<std::string> FetchManifest(transport::ImageSource& source,
 
 // A BlobReader that reads `inner` and checks, as the bytes pass, that they
 // are exactly `d`: the Read that would pass d.size() fails, and so does the
-// last one (returning 0) when the count or the digest differ. DataLoss
-// "blob D (WHERE): ..." naming `where`. Tells `progress` of each byte.
+// last one (returning 0) when the count or the digest differ, with the
+// error `mismatch` makes of what is wrong (see
+// ImageSource::BlobMismatch), or DataLoss "blob D (WHERE): ..." naming
+// `where`. Tells `progress` of each byte.
 class VerifyingReader : public transport::BlobReader {
  public:
+  using Mismatch = std::function<absl::Status(absl::string_view what)>;
+  VerifyingReader(transport::BlobReader& inner, const oci::Descriptor& d,
+                  Mismatch mismatch, Progress* progress);
   VerifyingReader(transport::BlobReader& inner, const oci::Descriptor& d,
                   std::string where, Progress* progress);
   ~VerifyingReader() override;

@@ -213,12 +213,12 @@ absl::StatusOr<ImportResult> Import(const Store& store,
   Options copy;
   copy.allow_links = !options.copy;
   copy.progress = options.progress;
-  absl::StatusOr<Result> copied = CopyImages(*source, *dest, items, copy);
-  if (!copied.ok()) return Annotate(copied.status(), source->name());
+  // The engine's errors name the source (or the destination) themselves.
+  ASSIGN_OR_RETURN(Result copied, CopyImages(*source, *dest, items, copy));
   RETURN_IF_ERROR(dest->Commit());
   ImportResult result;
   result.tagged = std::move(wanted);
-  result.stats = copied->stats;
+  result.stats = copied.stats;
   return result;
 }
 

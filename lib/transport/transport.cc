@@ -38,6 +38,13 @@ absl::Status ImageSource::StreamBlobs(
   return absl::OkStatus();
 }
 
+absl::Status ImageSource::BlobMismatch(const oci::Descriptor& d,
+                                       absl::string_view what) const {
+  std::string file = BlobFile(d);
+  return absl::DataLossError(absl::StrCat("blob ", d.digest(), " (",
+                                          file.empty() ? name() : file, "): ", what));
+}
+
 absl::Status ImageDestination::LinkBlob(
     const oci::Descriptor&, const std::string&,
     const std::function<absl::Status(const Fd&)>&) {

@@ -100,6 +100,14 @@ class ImageSource {
   // destination on the same filesystem may link it; "" otherwise.
   virtual std::string BlobFile(const oci::Descriptor& d) const { return ""; }
 
+  // The error for blob `d` read from here whose bytes are not what `d`
+  // says; `what` is "content hashes to sha256:...", "has N bytes, its
+  // descriptor says M" or "longer than the M bytes its descriptor gives".
+  // The default is DataLoss "blob D (WHERE): WHAT", WHERE its BlobFile or
+  // the source's name.
+  virtual absl::Status BlobMismatch(const oci::Descriptor& d,
+                                    absl::string_view what) const;
+
   // True when blobs can only be read in an order of the source's choosing
   // (a compressed archive read front to back): the engine then calls
   // StreamBlobs, not GetBlob, for the blobs it copies.
