@@ -11,6 +11,7 @@
 #   export-copy   stowage export --copy ...
 #   skopeo        skopeo copy --preserve-digests oci:SRC:big oci:DST:big
 #   cp-r          cp -r SRC DST
+#   cp-r-sync     cp -r SRC DST && sync (durable, as an import must be)
 #   cp-al         cp -al SRC DST   (hard-link tree copy: the floor for *-link)
 #   sha-1core     openssl dgst -sha256 over every blob, one process
 #   sha-allcore   every blob hashed by openssl dgst -sha256, $(nproc) at a time
@@ -214,6 +215,9 @@ bench export-link none -- "$STOWAGE" export -q --store "$estore" bench/big:v1 "o
 bench export-copy none -- "$STOWAGE" export -q --copy --store "$estore" bench/big:v1 "oci:$dst"
 bench skopeo      none -- skopeo copy -q --preserve-digests "oci:$src:big" "oci:$dst:big"
 bench cp-r        none -- cp -r "$src" "$dst"
+# Durable, as a store import is: the copy, then sync (what import --copy does
+# with one syncfs before it names the blobs).
+bench cp-r-sync   none -- sh -c 'cp -r "$1" "$2" && sync' sh "$src" "$dst"
 bench cp-al       none -- cp -al "$src" "$dst"
 bench sha-1core   none -- bash -c 'exec openssl dgst -sha256 "$1"/blobs/sha256/*' _ "$src"
 bench sha-allcore none -- bash -c 'find "$1/blobs/sha256" -type f -print0 | xargs -0 -P "$2" -n 1 openssl dgst -sha256' _ "$src" "$ncpu"
@@ -230,7 +234,7 @@ awk -F'\t' '{n[NR]=$1; l[NR]=$0; m[$1]=$2} END {
     printf "%-12s %9.3f %9.3f %9.3f %9.1f %8.2f %9s %9s\n", f[1], f[2], f[3], f[4], f[5], f[6], r1, r2
   }
   print ""
-  split("import-link/sha-allcore import-copy/sha-allcore skopeo/import-link skopeo/import-copy export-link/cp-r export-link/cp-al export-copy/cp-r import-copy/cp-r", p, " ")
+  split("import-link/sha-allcore import-copy/sha-allcore skopeo/import-link skopeo/import-copy export-link/cp-r export-link/cp-al export-copy/cp-r import-copy/cp-r import-copy/cp-r-sync", p, " ")
   for (i = 1; i <= 8; i++) {
     split(p[i], ab, "/")
     if ((ab[1] in m) && (ab[2] in m) && m[ab[2]] > 0)

@@ -144,5 +144,49 @@ TEST_F(CopyTest, WrongDeclaredSizeForAPresentBlobIsRefused) {
   }
 }
 
+// Bytes under `dir`, as du counts them.
+uint64_t DiskBytes(const std::string& dir) {
+  return std::stoull(Trim(Shell("du -sb " + dir + " | cut -f1").out));
+}
+
+// A tiny compressed archive holding a huge entry no image references (a
+// compression bomb), and one with unreferenced junk: import reads past
+// them and writes no more than the referenced bytes, under a file-size
+// limit that would kill it if it tried (ulimit -f).
+TEST_F(CopyTest, UnreferencedEntriesAreNeverWritten) {
+  std::string src = Images("single");
+  std::string d = MakeTempDir();
+  const uint64_t image_bytes = DiskBytes(src);
+  Result made = Shell(
+      "set -e; cd " + d + "; truncate -s 1G junk; "
+      // oci-archive: the layout and the junk, zstd-compressed.
+      "tar -C " + src + " -cf oci.tar . && tar -rf oci.tar junk && zstd -q -T0 oci.tar -o oci.tar.zst; "
+      // docker-archive: a skopeo docker save archive with the junk added.
+      "skopeo copy -q oci:" + src + ":v1 docker-archive:docker.tar:team/app:v1; "
+      "tar -rf docker.tar junk && zstd -q -T0 docker.tar -o docker.tar.zst; rm oci.tar docker.tar junk; "
+      "ls -l");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  for (const std::string archive : {"oci-archive:" + d + "/oci.tar.zst:v1",
+                                    "docker-archive:" + d + "/docker.tar.zst"}) {
+    SCOPED_TRACE(archive);
+    EXPECT_LT(std::stoull(Trim(Shell("stat -c %s " + archive.substr(archive.find(':') + 1,
+                                                                   archive.find(".zst") + 4 -
+                                                                       archive.find(':') - 1))
+                                   .out)),
+              uint64_t{4} << 20);  // the bomb is small
+    const uint64_t before = DiskBytes(store_);
+    // 64 MiB per file at most (ulimit -f counts 1 KiB blocks): the junk
+    // would be 1 GiB.
+    Result r = Shell("ulimit -f 65536; " + ::stowage::testing::StowageBinary() + " import --store " +
+                     store_ + " " + archive + " team/app:v1");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("team/app:v1 sha256:"));
+    const uint64_t written = DiskBytes(store_) - before;
+    EXPECT_LE(written, image_bytes + (uint64_t{1} << 20)) << "wrote " << written;
+    ASSERT_EQ(S("untag", {"team/app:v1"}).exit_code, 0);
+    ASSERT_EQ(S("gc", {}).exit_code, 0);
+  }
+}
+
 }  // namespace
 }  // namespace stowage

@@ -17,6 +17,7 @@ namespace {
 
 using ::stowage::testing::CountLines;
 using ::stowage::testing::MakeImages;
+using ::stowage::testing::MakeTinyLayout;
 using ::stowage::testing::MakeTempDir;
 using ::stowage::testing::RefDigest;
 using ::stowage::testing::Result;
@@ -380,26 +381,45 @@ TEST_F(StoreTest, BadNamesAndMissingStore) {
 TEST_F(StoreTest, KilledImportLeavesTheStoreAsItWas) {
   ASSERT_EQ(S("import", {"oci:" + Images("multi"), "team/multi"}).exit_code, 0);
   std::string before = Shell("cat " + store_ + "/index.json").out;
-  std::string tar = work_ + "/single.tar";
-  ASSERT_EQ(Shell("skopeo copy -q --preserve-digests oci:" + Images("single") +
-                  ":v1 oci-archive:" + tar + ":v1")
-                .exit_code,
-            0);
-  // The archive arrives through a pipe that stalls halfway, so the import
-  // is certainly mid-way when it is killed.
-  Result killed = Shell(absl::StrCat(
-      "mkfifo ", work_, "/pipe || exit 9; { head -c 700000 ", tar,
-      "; sleep 20; } > ", work_, "/pipe & writer=$!; ", Runfile("cmd/stowage/stowage"),
-      " import -q --store ", store_, " oci-archive:", work_,
-      "/pipe team/app:v1 & pid=$!; sleep 1; kill -9 $pid; wait $pid; rc=$?; "
-      "kill $writer; echo $rc"));
-  EXPECT_EQ(Trim(killed.out), "137");  // SIGKILL: it was still running
-  EXPECT_EQ(Shell("cat " + store_ + "/index.json").out, before);
-  Result ls = S("ls", {});
-  EXPECT_THAT(ls.out, Not(HasSubstr("team/app")));
-  // gc clears what the killed process left (its unpacked staging copy).
+  // An archive with a 96 MiB layer, so that an import takes long enough to
+  // be killed at several points on the way.
+  std::string big = work_ + "/big";
+  ASSERT_EQ(MakeTinyLayout(big).exit_code, 0);
+  Result made = Shell(
+      "set -e; cd " + big + "; head -c 100663296 /dev/urandom > l; "
+      "ld=$(sha256sum l | cut -c1-64); mv l blobs/sha256/$ld; "
+      "m=$(jq -r '.manifests[0].digest' index.json | cut -c8-); "
+      "jq -c --arg d sha256:$ld '.layers = [{mediaType: \"application/vnd.oci.image.layer.v1.tar\","
+      " digest: $d, size: 100663296}]' blobs/sha256/$m > n; "
+      "nd=$(sha256sum n | cut -c1-64); ns=$(stat -c %s n); mv n blobs/sha256/$nd; "
+      "jq -c --arg d sha256:$nd --argjson s $ns '.manifests[0].digest = $d | "
+      ".manifests[0].size = $s' index.json > i; mv i index.json; "
+      "tar -cf ../big.tar .");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  int killed = 0;
+  for (const char* delay : {"0.01", "0.03", "0.06", "0.1", "0.15", "0.2", "0.3", "0.5"}) {
+    SCOPED_TRACE(delay);
+    Result r = Shell(absl::StrCat(Runfile("cmd/stowage/stowage"), " import -q --copy --store ",
+                                  store_, " oci-archive:", work_, "/big.tar team/app:v1 & pid=$!; "
+                                  "sleep ", delay, "; kill -9 $pid 2>/dev/null; wait $pid; echo $?"));
+    std::string rc = Trim(r.out);
+    std::string index = Shell("cat " + store_ + "/index.json").out;
+    if (rc == "137") {
+      ++killed;
+      // A killed import tags nothing.
+      EXPECT_EQ(index, before);
+      EXPECT_THAT(S("ls", {}).out, Not(HasSubstr("team/app")));
+    } else {
+      ASSERT_EQ(rc, "0") << r.err;  // it finished first: then it is whole
+      ASSERT_EQ(S("untag", {"team/app:v1"}).exit_code, 0);
+    }
+  }
+  EXPECT_GT(killed, 0) << "no trial was killed mid-way";
+  // gc clears what the killed processes left (blobs written, never named).
   ASSERT_EQ(S("gc", {}).exit_code, 0);
   EXPECT_EQ(Shell("ls -A " + store_ + "/stowage/tmp").out, "");
+  EXPECT_EQ(Shell("ls -A " + store_ + "/blobs/sha256 | grep -c '^\\.tmp' || true").out, "0\n");
+  EXPECT_EQ(Shell("cat " + store_ + "/index.json").out, before);
   EXPECT_EQ(S("export", {"team/multi", "oci:" + work_ + "/still-fine"}).exit_code, 0);
 }
 

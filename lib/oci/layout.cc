@@ -146,7 +146,11 @@ absl::StatusOr<Index> Layout::ReadIndex() const {
     }
     return text.status();
   }
-  absl::StatusOr<JsonValue> doc = JsonValue::Parse(*text);
+  return ParseIndex(*text, path);
+}
+
+absl::StatusOr<Index> ParseIndex(absl::string_view text, absl::string_view path) {
+  absl::StatusOr<JsonValue> doc = JsonValue::Parse(text);
   if (!doc.ok()) {
     return absl::DataLossError(absl::StrCat(path, ": ", doc.status().message()));
   }

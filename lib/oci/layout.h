@@ -40,6 +40,10 @@ struct Index {
   std::string Serialize() const;
 };
 
+// Parses index.json's bytes as Layout::ReadIndex does; DataLoss naming
+// `path` (what the bytes were read from) when they are malformed.
+absl::StatusOr<Index> ParseIndex(absl::string_view text, absl::string_view path);
+
 class Layout {
  public:
   // Opens an existing layout. InvalidArgument when `dir` is not a layout
