@@ -17,6 +17,7 @@
 #   import-all     stowage bundle import ALL into an empty store
 #   import-again   the same into a store that has every blob (all skipped, by seek)
 #   untar-all      tar -xf ALL -C DIR                              (the floor for import)
+#   untar-sync     tar -xf ALL -C DIR && sync                      (the same, durable)
 #   skopeo-import  skopeo copy oci-archive:BIG:bench/big:v1 oci:DIR:big
 # then ratios: create-big/skopeo-big, create-big/tar-big, create-all/tar-all,
 # import-all/untar-all, skopeo-import/import-all, verify-all/untar-all.
@@ -151,6 +152,8 @@ bench verify-all    none -- "$STOWAGE" bundle verify -q "$pre/all.tar"
 bench import-all    empty_store -- "$STOWAGE" bundle import -q --store "$dst/store" "$pre/all.tar"
 bench import-again  full_store  -- "$STOWAGE" bundle import -q --store "$dst/store" "$pre/all.tar"
 bench untar-all     none -- tar -xf "$pre/all.tar" -C "$dst"
+# Durable, as a bundle import is (one syncfs before its blobs are named).
+bench untar-sync    none -- sh -c 'tar -xf "$1" -C "$2" && sync' sh "$pre/all.tar" "$dst"
 bench skopeo-import none -- skopeo copy -q --preserve-digests "oci-archive:$pre/big.tar:bench/big:v1" "oci:$dst/l:big"
 rm -rf "$store" "$pre" "$dst"
 
@@ -160,8 +163,8 @@ printf '%-13s %9s %9s %9s %9s %8s\n' contender 'median s' 'min s' 'max s' 'rss M
 awk -F'\t' '{m[$1]=$2; printf "%-13s %9.3f %9.3f %9.3f %9.1f %8.2f\n", $1, $2, $3, $4, $5, $6}
   END {
     print ""
-    split("create-big/skopeo-big create-big/tar-big create-all/tar-all import-all/untar-all skopeo-import/import-all verify-all/untar-all import-again/import-all", p, " ")
-    for (i = 1; i <= 7; i++) {
+    split("create-big/skopeo-big create-big/tar-big create-all/tar-all import-all/untar-all skopeo-import/import-all verify-all/untar-all import-again/import-all import-all/untar-sync", p, " ")
+    for (i = 1; i <= 8; i++) {
       split(p[i], ab, "/")
       if ((ab[1] in m) && (ab[2] in m) && m[ab[2]] > 0)
         printf "ratio %-26s %7.2f  (%.3f s / %.3f s)\n", p[i], m[ab[1]] / m[ab[2]], m[ab[1]], m[ab[2]]

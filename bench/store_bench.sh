@@ -12,6 +12,8 @@
 #   skopeo        skopeo copy --preserve-digests oci:SRC:big oci:DST:big
 #   cp-r          cp -r SRC DST
 #   cp-r-sync     cp -r SRC DST && sync (durable, as an import must be)
+#   bundle-import stowage bundle import of a bundle of the image, new store
+#   untar-sync    tar -xf BUNDLE -C DST && sync (bundle-import's floor)
 #   cp-al         cp -al SRC DST   (hard-link tree copy: the floor for *-link)
 #   sha-1core     openssl dgst -sha256 over every blob, one process
 #   sha-allcore   every blob hashed by openssl dgst -sha256, $(nproc) at a time
@@ -89,6 +91,7 @@ workdir="$(cd "$workdir" && pwd)"
 src="$workdir/src-${size_mib}m-${layers}l"
 dst="$workdir/dst"            # every contender's destination, fresh each run
 estore="$workdir/export-store" # the store export reads from
+bundle="$workdir/big-bundle.tar" # a bundle of the image (bundle-import, untar-sync)
 tmp="$workdir/tmp"
 
 # ---------------------------------------------------------------- the image
@@ -149,9 +152,10 @@ fi
 
 # ---------------------------------------------------------------- timing
 warm() { # read the source and the export store into the page cache
-  find "$src" "$estore" -type f -print0 2>/dev/null | xargs -0 cat > /dev/null
+  find "$src" "$estore" "$bundle" -type f -print0 2>/dev/null | xargs -0 cat > /dev/null
 }
 clean() { rm -rf "$dst"; sync; }
+mkdst() { mkdir -p "$dst"; }
 
 results="$workdir/results.tsv"  # name median min max rss_mib cpu_s
 : > "$results"
@@ -219,6 +223,11 @@ bench cp-r        none -- cp -r "$src" "$dst"
 # with one syncfs before it names the blobs).
 bench cp-r-sync   none -- sh -c 'cp -r "$1" "$2" && sync' sh "$src" "$dst"
 bench cp-al       none -- cp -al "$src" "$dst"
+# A bundle of the image, made once, for bundle import and its floor.
+"$STOWAGE" bundle create -q --store "$estore" "$bundle" bench/big
+bench bundle-import init_store -- "$STOWAGE" bundle import -q --store "$dst" "$bundle"
+bench untar-sync  mkdst -- sh -c 'tar -xf "$1" -C "$2" && sync' sh "$bundle" "$dst"
+rm -f "$bundle"
 bench sha-1core   none -- bash -c 'exec openssl dgst -sha256 "$1"/blobs/sha256/*' _ "$src"
 bench sha-allcore none -- bash -c 'find "$1/blobs/sha256" -type f -print0 | xargs -0 -P "$2" -n 1 openssl dgst -sha256' _ "$src" "$ncpu"
 rm -rf "$estore"
@@ -234,8 +243,8 @@ awk -F'\t' '{n[NR]=$1; l[NR]=$0; m[$1]=$2} END {
     printf "%-12s %9.3f %9.3f %9.3f %9.1f %8.2f %9s %9s\n", f[1], f[2], f[3], f[4], f[5], f[6], r1, r2
   }
   print ""
-  split("import-link/sha-allcore import-copy/sha-allcore skopeo/import-link skopeo/import-copy export-link/cp-r export-link/cp-al export-copy/cp-r import-copy/cp-r import-copy/cp-r-sync", p, " ")
-  for (i = 1; i <= 8; i++) {
+  np = split("import-link/sha-allcore import-copy/cp-r-sync bundle-import/untar-sync export-link/sha-allcore export-copy/cp-r-sync skopeo/import-link skopeo/import-copy import-copy/cp-r export-link/cp-al", p, " ")
+  for (i = 1; i <= np; i++) {
     split(p[i], ab, "/")
     if ((ab[1] in m) && (ab[2] in m) && m[ab[2]] > 0)
       printf "ratio %-24s %7.2f  (%.3f s / %.3f s)\n", p[i], m[ab[1]] / m[ab[2]], m[ab[1]], m[ab[2]]
