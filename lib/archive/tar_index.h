@@ -66,8 +66,8 @@ struct IndexOptions {
   // All kept entries together: the entry that would take the total over is
   // refused the same way.
   uint64_t max_kept_total = uint64_t{256} << 20;
-  // The index's own bookkeeping: every entry read, folders too, counts its
-  // name's length plus 256 bytes. Past this, ResourceExhausted naming the
+  // The index's own bookkeeping: every entry read, folders too, counts
+  // twice its name's length plus 256 bytes (about what it takes). Past this, ResourceExhausted naming the
   // archive and the cap: a tiny compressed archive of millions of entries
   // must not take the memory the entries' data may not.
   uint64_t max_index_bytes = uint64_t{64} << 20;
