@@ -179,8 +179,9 @@ class Pass {
     int rc = archive_read_next_header(a_.get(), &e);
     if (rc == ARCHIVE_EOF) return nullptr;
     if (rc < ARCHIVE_WARN) {
-      return Error(last_.empty() ? std::string("at its start")
-                                 : absl::StrCat("after entry \"", last_, "\""));
+      return Error(last_.empty()
+                       ? std::string("not a tar archive stowage can read, or at its start")
+                       : absl::StrCat("after entry \"", last_, "\""));
     }
     return e;
   }
@@ -324,7 +325,9 @@ absl::StatusOr<TarIndex> TarIndex::Build(const std::string& path,
                                          const IndexOptions& options) {
   auto file = std::make_shared<ArchiveFile>();
   file->path = path;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO at `path` must be refused below, not wait for a
+  // writer; reads of a regular file ignore the flag.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return ErrnoStatus(path, errno);
   file->fd = Fd(fd);
   struct stat st;
@@ -362,7 +365,7 @@ absl::StatusOr<TarIndex> TarIndex::Build(const std::string& path,
                               " bytes, longer than the ", kMaxName,
                               " a path may have"));
     }
-    index_bytes += name.size() + kEntryOverhead;
+    index_bytes += 2 * name.size() + kEntryOverhead;
     if (index_bytes > options.max_index_bytes) {
       return absl::ResourceExhaustedError(absl::StrCat(
           path, ": entry \"", name, "\": the archive has more entries than ",
@@ -474,7 +477,7 @@ absl::StatusOr<TarIndex> TarIndex::Build(const std::string& path,
                                   "\"); an image archive holds none"));
         }
         ASSIGN_OR_RETURN(std::string resolved, ResolveSymlink(path, name, target));
-        index_bytes += resolved.size();
+        index_bytes += resolved.size();  // kept until the links are resolved
         IndexedEntry link;
         link.name = name;
         symlinks.emplace_back(index.entries_.size(), std::move(resolved));

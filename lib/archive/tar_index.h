@@ -66,10 +66,11 @@ struct IndexOptions {
   // All kept entries together: the entry that would take the total over is
   // refused the same way.
   uint64_t max_kept_total = uint64_t{256} << 20;
-  // The index's own bookkeeping: every entry read, folders too, counts its
-  // name's length plus 256 bytes. Past this, ResourceExhausted naming the
-  // archive and the cap: a tiny compressed archive of millions of entries
-  // must not take the memory the entries' data may not.
+  // The index's own bookkeeping: every entry read, folders too, counts
+  // twice its name's length plus 256 bytes (about what it takes). Past
+  // this, ResourceExhausted naming the archive, the entry and the cap: a
+  // tiny compressed archive of millions of entries must not take the
+  // memory the entries' data may not.
   uint64_t max_index_bytes = uint64_t{64} << 20;
   // Old `docker save` archives hold a layer already written as a relative
   // symbolic link to it (<id>/layer.tar -> ../<other>/layer.tar). With this
@@ -109,8 +110,9 @@ class TarIndex {
   // lib/fs gives them.
   //
   // Writes nothing to disk. Memory: the kept bytes, the bookkeeping that
-  // max_index_bytes caps, and a few MiB of buffers and decompressor state
-  // (the window an xz or zstd stream declares, as libarchive allows).
+  // max_index_bytes caps, and a few MiB of buffers and decompressor state.
+  // The decompressor's window is what the stream declares, within
+  // libarchive's limits: 128 MiB for zstd, none of its own for xz.
   // The file stays open until the index and every reader are gone.
   static absl::StatusOr<TarIndex> Build(const std::string& path,
                                         const IndexOptions& options = {});
@@ -125,7 +127,7 @@ class TarIndex {
   const std::vector<IndexedEntry>& entries() const;
   // The entry named `name` (clean, as in IndexedEntry::name); for an alias,
   // the regular entry it resolves to. nullptr when there is none. The
-  // pointer is valid as long as the index (and is not moved from).
+  // pointer lives as long as the index (or the one it is moved into).
   const IndexedEntry* Find(absl::string_view name) const;
   // The archive file's compression (the outermost, were there several).
   Compression compression() const;
