@@ -188,5 +188,22 @@ TEST_F(CopyTest, UnreferencedEntriesAreNeverWritten) {
   }
 }
 
+// An archive entry longer than its descriptor says: refused before a byte
+// of it is copied, naming the blob; nothing is tagged.
+TEST_F(CopyTest, AnEntryOfAnotherSizeThanDeclaredIsRefused) {
+  std::string src = Images("single");
+  const std::string layer = ManifestField(src, "v1", ".layers[0].digest");
+  std::string d = MakeTempDir();
+  Result made = Shell("set -e; cp -r " + src + " " + d + "/l; head -c 1000 /dev/zero >> " + d +
+                      "/l/blobs/sha256/" + layer.substr(7) + "; tar -C " + d + "/l -cf " + d +
+                      "/long.tar .");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  Result r = S("import", {"oci-archive:" + d + "/long.tar:v1", "team/app:v1"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("blob " + layer));
+  EXPECT_THAT(r.err, HasSubstr("its descriptor says"));
+  EXPECT_THAT(S("ls", {}).out, Not(HasSubstr("team/app")));
+}
+
 }  // namespace
 }  // namespace stowage

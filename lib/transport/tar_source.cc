@@ -101,15 +101,27 @@ absl::StatusOr<std::unique_ptr<BlobReader>> TarSource::Open(
   return std::unique_ptr<BlobReader>(new SourceReader(std::move(raw), std::move(plain)));
 }
 
+absl::StatusOr<const archive::IndexedEntry*> TarSource::Entry(const oci::Descriptor& d,
+                                                             const Place& place) const {
+  const archive::IndexedEntry* e = index_.Find(place.entry);
+  if (e == nullptr) {
+    return absl::NotFoundError(absl::StrCat(name_, ": no entry ", place.entry));
+  }
+  // A plain entry of another size than declared is wrong before a byte is
+  // read; say so now rather than after copying it.
+  if (!place.decompress && e->size != static_cast<uint64_t>(d.size())) {
+    return BlobMismatch(d, absl::StrCat("has ", e->size, " bytes, its descriptor says ",
+                                        d.size()));
+  }
+  return e;
+}
+
 absl::StatusOr<std::unique_ptr<BlobReader>> TarSource::GetBlob(const oci::Descriptor& d) {
   ASSIGN_OR_RETURN(Place place, Locate(d));
   if (place.bytes != nullptr) {
     return std::unique_ptr<BlobReader>(new BytesReader(*place.bytes));
   }
-  const archive::IndexedEntry* e = index_.Find(place.entry);
-  if (e == nullptr) {
-    return absl::NotFoundError(absl::StrCat(name_, ": no entry ", place.entry));
-  }
+  ASSIGN_OR_RETURN(const archive::IndexedEntry* e, Entry(d, place));
   ASSIGN_OR_RETURN(std::unique_ptr<archive::EntryReader> raw, index_.OpenEntry(*e));
   return Open(place, std::move(raw));
 }
@@ -126,10 +138,7 @@ absl::Status TarSource::StreamBlobs(
       RETURN_IF_ERROR(fn(d, reader));
       continue;
     }
-    const archive::IndexedEntry* e = index_.Find(place.entry);
-    if (e == nullptr) {
-      return absl::NotFoundError(absl::StrCat(name_, ": no entry ", place.entry));
-    }
+    ASSIGN_OR_RETURN(const archive::IndexedEntry* e, Entry(d, place));
     names.insert(place.entry);
     by_entry[e->name] = {&d, std::move(place)};  // the resolved name, as Stream gives it
   }

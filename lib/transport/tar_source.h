@@ -58,6 +58,9 @@ class TarSource : public ImageSource {
   const archive::TarIndex& index() const { return index_; }
 
  private:
+  // The entry of `place`, checked against `d`'s size when it is stored plain.
+  absl::StatusOr<const archive::IndexedEntry*> Entry(const oci::Descriptor& d,
+                                                     const Place& place) const;
   absl::StatusOr<std::unique_ptr<BlobReader>> Open(const Place& place,
                                                    std::unique_ptr<archive::ByteSource> raw);
 
