@@ -3,6 +3,7 @@
 // descriptor's size is checked against the blob the destination has; nothing
 // of a failed copy is left where a reader would take it for an image.
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -203,6 +204,41 @@ TEST_F(CopyTest, AnEntryOfAnotherSizeThanDeclaredIsRefused) {
   EXPECT_THAT(r.err, HasSubstr("blob " + layer));
   EXPECT_THAT(r.err, HasSubstr("its descriptor says"));
   EXPECT_THAT(S("ls", {}).out, Not(HasSubstr("team/app")));
+}
+
+// A store on a full filesystem: the import fails with one line naming
+// the cause, tags nothing and leaves no temporary file behind.
+TEST_F(CopyTest, AFullDiskFailsCleanly) {
+  std::string mnt = MakeTempDir() + "/small";
+  if (Shell("mkdir -p " + mnt + " && mount -t tmpfs -o size=4m tmpfs " + mnt).exit_code != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  }
+  std::string store = mnt + "/store";
+  std::string big = MakeTempDir() + "/big";
+  Result made = Shell("set -e; " + ::stowage::testing::StowageBinary() + " init " + store +
+                      "; cp -r " + Images("single") + " " + big);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  // 8 MiB in one more layer, which cannot fit.
+  Result grown = Shell(
+      "set -e; cd " + big + "; head -c 8388608 /dev/urandom > l; "
+      "ld=$(sha256sum l | cut -c1-64); mv l blobs/sha256/$ld; "
+      "m=$(jq -r '.manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"] == "
+      "\"v1\") | .digest' index.json | cut -c8-); "
+      "jq -c --arg d sha256:$ld '.layers += [{mediaType: \"application/vnd.oci.image.layer.v1.tar\","
+      " digest: $d, size: 8388608}]' blobs/sha256/$m > n; "
+      "nd=$(sha256sum n | cut -c1-64); ns=$(stat -c %s n); mv n blobs/sha256/$nd; "
+      "jq -c --arg d sha256:$nd --argjson s $ns '.manifests = [{mediaType: .manifests[0].mediaType,"
+      " digest: $d, size: $s, annotations: {\"org.opencontainers.image.ref.name\": \"v1\"}}]'"
+      " index.json > i; mv i index.json");
+  ASSERT_EQ(grown.exit_code, 0) << grown.err;
+  std::string before = Shell("cat " + store + "/index.json").out;
+  Result r = Stowage({"import", "--store", store, "oci:" + big + ":v1", "team/app:v1"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("No space left on device"));
+  EXPECT_EQ(Shell("cat " + store + "/index.json").out, before);
+  EXPECT_EQ(Shell("find " + store + " -name '.tmp*' | wc -l").out, "0\n");
+  Shell("umount " + mnt);
 }
 
 }  // namespace
