@@ -343,10 +343,23 @@ TEST_F(StoreTest, TagUntagRmAndGc) {
 
   ASSERT_EQ(S("rm", {"team/multi"}).exit_code, 0);
   std::string count_before = Shell("ls " + store_ + "/blobs/sha256 | wc -l").out;
-  dry = S("gc", {"-n"});
+  // Just imported: too young for the default grace period of an hour.
+  Result young = S("gc", {});
+  ASSERT_EQ(young.exit_code, 0) << young.err;
+  EXPECT_EQ(young.out,
+            "deleted 0 blobs, freed 0 B (0 bytes); 4 kept; 9 unreferenced kept "
+            "as younger than 1h (--grace)\n");
+  EXPECT_EQ(Shell("ls " + store_ + "/blobs/sha256 | wc -l").out, count_before);
+  dry = S("gc", {"-n", "--grace", "0s"});
   EXPECT_THAT(dry.out, HasSubstr("would delete 9 blobs"));
   EXPECT_EQ(Shell("ls " + store_ + "/blobs/sha256 | wc -l").out, count_before);
-  Result gc = S("gc", {});
+  Result bad = S("gc", {"--grace", "an hour"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err, "stowage gc: --grace \"an hour\": not a duration such as "
+                     "1h, 30m or 0s\n");
+  EXPECT_EQ(S("gc", {"--grace", "-1h"}).exit_code, 2);
+  EXPECT_THAT(S("gc", {"--help"}).out, HasSubstr("gc.pruneExpire"));
+  Result gc = S("gc", {"--grace", "0s"});
   ASSERT_EQ(gc.exit_code, 0) << gc.err;
   EXPECT_THAT(gc.out, HasSubstr("deleted 9 blobs"));
   EXPECT_EQ(Trim(Shell("ls " + store_ + "/blobs/sha256 | wc -l").out), "4");
@@ -415,8 +428,9 @@ TEST_F(StoreTest, KilledImportLeavesTheStoreAsItWas) {
     }
   }
   EXPECT_GT(killed, 0) << "no trial was killed mid-way";
-  // gc clears what the killed processes left (blobs written, never named).
-  ASSERT_EQ(S("gc", {}).exit_code, 0);
+  // gc clears what the killed processes left (blobs written, never named),
+  // once it is older than the grace period (here, at once).
+  ASSERT_EQ(S("gc", {"--grace", "0s"}).exit_code, 0);
   EXPECT_EQ(Shell("ls -A " + store_ + "/stowage/tmp").out, "");
   EXPECT_EQ(Shell("ls -A " + store_ + "/blobs/sha256 | grep -c '^\\.tmp' || true").out, "0\n");
   EXPECT_EQ(Shell("cat " + store_ + "/index.json").out, before);

@@ -61,6 +61,8 @@ FileInfo InfoOf(const struct stat& st) {
   info.device = st.st_dev;
   info.inode = st.st_ino;
   info.mode = st.st_mode & 07777;
+  info.modified = absl::TimeFromTimespec(st.st_mtim);
+  info.changed = absl::TimeFromTimespec(st.st_ctim);
   return info;
 }
 
@@ -347,6 +349,14 @@ std::string TempFile::Release() {
   return path_;
 }
 
+absl::Status TempFile::Sync() {
+  if (!fd_.valid()) {
+    return absl::FailedPreconditionError(absl::StrCat(path_, ": not open"));
+  }
+  if (fsync(fd_.get()) != 0) return ErrnoStatus(path_, errno);
+  return absl::OkStatus();
+}
+
 absl::Status TempFile::Commit(const std::string& final_path, bool replace,
                               bool sync) {
   if (done_) {
@@ -434,6 +444,16 @@ absl::StatusOr<FileLock> FileLock::Acquire(const std::string& path,
   if (fd < 0) return ErrnoStatus(path, errno);
   Fd owner(fd);
   while (flock(fd, shared ? LOCK_SH : LOCK_EX) != 0) {
+    if (errno != EINTR) return ErrnoStatus(path, errno);
+  }
+  return FileLock(std::move(owner));
+}
+
+absl::StatusOr<FileLock> FileLock::AcquireSharedExisting(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(path, errno);
+  Fd owner(fd);
+  while (flock(fd, LOCK_SH) != 0) {
     if (errno != EINTR) return ErrnoStatus(path, errno);
   }
   return FileLock(std::move(owner));

@@ -1,7 +1,7 @@
 // POSIX files for stowage, with errno turned into absl::Status once, here.
 //
 // Every error message starts with the path it concerns. Codes: ENOENT gives
-// NotFound, EEXIST AlreadyExists, EACCES/EPERM PermissionDenied, ENOSPC
+// NotFound, EEXIST AlreadyExists, EACCES/EPERM/EROFS PermissionDenied, ENOSPC
 // ResourceExhausted, anything else Internal.
 //
 // Files that others may read are written through TempFile: written under a
@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace stowage {
 
@@ -58,6 +59,8 @@ struct FileInfo {
   dev_t device = 0;
   ino_t inode = 0;
   mode_t mode = 0;
+  absl::Time modified;  // st_mtim: the data was last written
+  absl::Time changed;   // st_ctim: the inode was last changed (link, chmod, write)
 };
 
 // lstat(2): a symlink is described, not followed.
@@ -144,6 +147,9 @@ class TempFile {
   const std::string& path() const { return path_; }
   const Fd& fd() const { return fd_; }
   absl::Status Write(absl::string_view data);
+  // fsync(2) of what was written so far, for a caller that checks something
+  // between making the file durable and Commit(..., sync=false).
+  absl::Status Sync();
   // fsync, close, rename onto `final_path` (same filesystem), sync the
   // directory. With `replace` false, AlreadyExists when `final_path` exists
   // (the temporary file is then removed). With `sync` false, no fsync: for
@@ -219,7 +225,18 @@ class FileLock {
   // with other shared holders.
   static absl::StatusOr<FileLock> Acquire(const std::string& path,
                                           bool shared = false);
+  // Waits for a shared lock on the existing file `path`, opened read-only
+  // (flock needs no write access, so this works on a read-only filesystem
+  // and for users who may not write the file). Creates nothing: NotFound
+  // when `path` is missing.
+  static absl::StatusOr<FileLock> AcquireSharedExisting(const std::string& path);
+  // A FileLock that holds no lock, for callers that go on without one.
+  FileLock() = default;
   FileLock(FileLock&&) = default;
+  FileLock& operator=(FileLock&&) = default;
+
+  // False for a FileLock that holds no lock.
+  bool held() const { return fd_.valid(); }
 
  private:
   explicit FileLock(Fd fd) : fd_(std::move(fd)) {}

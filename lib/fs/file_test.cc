@@ -1,6 +1,9 @@
 #include "lib/fs/file.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <string>
 #include <thread>
@@ -213,6 +216,43 @@ TEST(FileTest, LockSerializesHolders) {
   ASSERT_EQ(order.size(), 4u);
   EXPECT_EQ(order[0], order[1]);
   EXPECT_EQ(order[2], order[3]);
+}
+
+TEST(FileTest, SharedLockOfAnExistingFileNeedsNoWriteAccess) {
+  std::string lock_path = NewDir() + "/lock";
+  absl::StatusOr<FileLock> missing = FileLock::AcquireSharedExisting(lock_path);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr(lock_path));
+  EXPECT_FALSE(Exists(lock_path));  // nothing created
+
+  ASSERT_TRUE(FileLock::Acquire(lock_path, /*shared=*/true).ok());
+  ASSERT_EQ(chmod(lock_path.c_str(), 0444), 0);
+  absl::StatusOr<FileLock> a = FileLock::AcquireSharedExisting(lock_path);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_TRUE(a->held());
+  absl::StatusOr<FileLock> b = FileLock::AcquireSharedExisting(lock_path);
+  ASSERT_TRUE(b.ok()) << b.status();  // shared with another reader
+  // An exclusive holder (gc) is kept out while the readers hold it.
+  int fd = open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  EXPECT_NE(flock(fd, LOCK_EX | LOCK_NB), 0);
+  *a = FileLock();
+  *b = FileLock();
+  EXPECT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);
+  close(fd);
+  EXPECT_FALSE(FileLock().held());
+}
+
+TEST(FileTest, StatGivesModifiedAndChangedTimes) {
+  std::string path = NewDir() + "/f";
+  ASSERT_TRUE(WriteFileAtomic(path, "x").ok());
+  struct timespec times[2] = {{1000, 0}, {1000, 500}};  // atime, mtime
+  ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+  absl::StatusOr<FileInfo> info = Stat(path);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->modified, absl::FromUnixSeconds(1000) + absl::Nanoseconds(500));
+  // utimensat changed the inode just now; ctime cannot be set back.
+  EXPECT_GT(info->changed, absl::Now() - absl::Hours(1));
 }
 
 }  // namespace

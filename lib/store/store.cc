@@ -11,6 +11,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "lib/base/status_macros.h"
 #include "lib/json/json_scan.h"
@@ -328,6 +330,80 @@ absl::StatusOr<TagScan> ScanIndex(const std::string& path,
   return scan;
 }
 
+// The digests of every blob an entry of `index` reaches. An entry whose
+// graph is damaged stops gc before anything is deleted.
+absl::StatusOr<std::set<std::string>> Reachable(const oci::Layout& layout,
+                                                const oci::Index& index) {
+  std::set<std::string> reachable;
+  for (const oci::Descriptor& root : index.manifests) {
+    absl::StatusOr<std::vector<oci::Descriptor>> graph =
+        oci::CollectGraph(layout, root);
+    if (!graph.ok()) {
+      return Annotate(graph.status(),
+                      absl::StrCat("gc stopped, nothing deleted: the entry \"",
+                                   RefName(root), "\" is damaged"));
+    }
+    for (const oci::Descriptor& d : *graph) reachable.insert(d.digest());
+  }
+  return reachable;
+}
+
+// Whether a file was written, linked or renamed after `cutoff`.
+bool YoungerThan(const FileInfo& info, absl::Time cutoff) {
+  return std::max(info.modified, info.changed) > cutoff;
+}
+
+// Gc's pass over blobs/sha256 (`blobs`): deletes unreachable blobs and
+// temporary files older than `cutoff`, counting into `report`.
+absl::Status SweepBlobs(const std::string& blobs,
+                        const std::set<std::string>& reachable,
+                        absl::Time cutoff, bool dry_run, Store::GcReport* report) {
+  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(blobs));
+  for (const std::string& name : names) {
+    bool temp = absl::StartsWith(name, ".tmp-");
+    if (!temp && reachable.count("sha256:" + name) > 0) {
+      ++report->blobs_kept;
+      continue;
+    }
+    std::string path = JoinPath(blobs, name);
+    absl::StatusOr<FileInfo> info = Stat(path);
+    if (absl::IsNotFound(info.status())) continue;  // its writer renamed it
+    if (!info.ok()) return info.status();
+    if (YoungerThan(*info, cutoff)) {
+      ++report->kept_young;
+      continue;
+    }
+    if (!temp) {
+      ++report->blobs_removed;
+      report->bytes_freed += info->size;
+    }
+    if (!dry_run) RETURN_IF_ERROR(RemoveAll(path));
+  }
+  return absl::OkStatus();
+}
+
+// Gc's pass over the store's temporary directory `temp_dir` (staging
+// directories of interrupted archive imports and exports): deletes the
+// entries older than `cutoff`. A store that has none yet has nothing to do.
+absl::Status SweepTempDir(const std::string& temp_dir, absl::Time cutoff,
+                          bool dry_run, Store::GcReport* report) {
+  absl::StatusOr<std::vector<std::string>> names = ListDir(temp_dir);
+  if (absl::IsNotFound(names.status())) return absl::OkStatus();
+  if (!names.ok()) return names.status();
+  for (const std::string& name : *names) {
+    std::string path = JoinPath(temp_dir, name);
+    absl::StatusOr<FileInfo> info = Stat(path);
+    if (absl::IsNotFound(info.status())) continue;
+    if (!info.ok()) return info.status();
+    if (YoungerThan(*info, cutoff)) {
+      ++report->kept_young;
+    } else if (!dry_run) {
+      RETURN_IF_ERROR(RemoveAll(path));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<TagEntry> Full(const TagSummary& summary) {
@@ -518,47 +594,19 @@ absl::StatusOr<size_t> Store::RemoveTags(const std::string& repository,
   return removed;
 }
 
-absl::StatusOr<Store::GcReport> Store::Gc(bool dry_run) const {
+absl::StatusOr<Store::GcReport> Store::Gc(const GcOptions& options) const {
   // Exclusive: no import is placing blobs while we decide what is garbage.
   ASSIGN_OR_RETURN(FileLock blobs_lock,
                    FileLock::Acquire(JoinPath(dir(), absl::StrCat(kMetaDir, "/gc.lock"))));
   ASSIGN_OR_RETURN(FileLock index_lock, Lock());
   ASSIGN_OR_RETURN(oci::Index index, layout_.ReadIndex());
-  std::set<std::string> reachable;
-  for (const oci::Descriptor& root : index.manifests) {
-    absl::StatusOr<std::vector<oci::Descriptor>> graph =
-        oci::CollectGraph(layout_, root);
-    if (!graph.ok()) {
-      return Annotate(graph.status(),
-                      absl::StrCat("gc stopped, nothing deleted: the entry \"",
-                                   RefName(root), "\" is damaged"));
-    }
-    for (const oci::Descriptor& d : *graph) reachable.insert(d.digest());
-  }
+  ASSIGN_OR_RETURN(std::set<std::string> reachable, Reachable(layout_, index));
+  // Files changed after this are young, however long the sweep takes.
+  const absl::Time cutoff = absl::Now() - options.grace;
   GcReport report;
-  std::string blobs = JoinPath(dir(), "blobs/sha256");
-  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(blobs));
-  for (const std::string& name : names) {
-    std::string path = JoinPath(blobs, name);
-    bool temp = absl::StartsWith(name, ".tmp-");
-    if (!temp && reachable.count("sha256:" + name) > 0) {
-      ++report.blobs_kept;
-      continue;
-    }
-    ASSIGN_OR_RETURN(FileInfo info, Stat(path));
-    if (!temp) {
-      ++report.blobs_removed;
-      report.bytes_freed += info.size;
-    }
-    if (!dry_run) RETURN_IF_ERROR(RemoveAll(path));
-  }
-  if (!dry_run) {
-    // Staging directories of interrupted archive imports and exports.
-    ASSIGN_OR_RETURN(std::vector<std::string> stale, ListDir(TempDir()));
-    for (const std::string& name : stale) {
-      RETURN_IF_ERROR(RemoveAll(JoinPath(TempDir(), name)));
-    }
-  }
+  RETURN_IF_ERROR(SweepBlobs(JoinPath(dir(), "blobs/sha256"), reachable, cutoff,
+                             options.dry_run, &report));
+  RETURN_IF_ERROR(SweepTempDir(TempDir(), cutoff, options.dry_run, &report));
   return report;
 }
 

@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "lib/fs/file.h"
 #include "lib/oci/descriptor.h"
 #include "lib/oci/layout.h"
@@ -161,13 +162,31 @@ class Store {
   absl::StatusOr<size_t> RemoveTags(const std::string& repository,
                                     const std::string& tag) const;
 
-  // Deletes blobs no index entry reaches (and leftover temporary files).
+  struct GcOptions {
+    // Only count what would be deleted; delete nothing.
+    bool dry_run = false;
+    // Garbage younger than this is kept. Other tools (skopeo copy ...
+    // oci:STORE:...) write blobs into the store without taking stowage's
+    // locks and name them in index.json only at the end, so a blob that no
+    // entry reaches may belong to a copy still running. Age is the newer of
+    // a file's mtime and ctime (link(2) and rename(2) update ctime, so a
+    // hard-linked blob with an old mtime that was just linked is young).
+    absl::Duration grace = absl::Hours(1);
+  };
   struct GcReport {
     uint64_t blobs_removed = 0;
     uint64_t bytes_freed = 0;
-    uint64_t blobs_kept = 0;
+    uint64_t blobs_kept = 0;  // reached by an index entry
+    // Unreferenced blobs, ".tmp-*" files of blobs/sha256 and entries of
+    // TempDir() left alone because they are younger than the grace period.
+    uint64_t kept_young = 0;
   };
-  absl::StatusOr<GcReport> Gc(bool dry_run) const;
+  // Deletes blobs no index entry reaches, the temporary files of blobs/sha256
+  // and the entries of TempDir(), except those younger than
+  // `options.grace`. Takes STORE/stowage/gc.lock exclusively (waiting for
+  // stowage's imports to finish) and the store's lock. Stops before deleting
+  // anything when a tagged image is damaged (its error, annotated).
+  absl::StatusOr<GcReport> Gc(const GcOptions& options) const;
 
  private:
   explicit Store(oci::Layout layout) : layout_(std::move(layout)) {}

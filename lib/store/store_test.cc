@@ -1,6 +1,8 @@
 #include "lib/store/store.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/fs/file.h"
@@ -164,19 +167,71 @@ TEST(StoreTest, GcDeletesOnlyWhatNoTagReaches) {
   ASSERT_TRUE(s->SetTags({{TagName{"team/app", "v1"}, a}}).ok());
   ASSERT_TRUE(WriteFileAtomic(JoinPath(dir, "blobs/sha256/.tmp-leftover"), "x").ok());
 
-  absl::StatusOr<Store::GcReport> dry = s->Gc(/*dry_run=*/true);
+  // Everything here was just written: grace 0 treats it as old.
+  Store::GcOptions options;
+  options.grace = absl::ZeroDuration();
+  options.dry_run = true;
+  absl::StatusOr<Store::GcReport> dry = s->Gc(options);
   ASSERT_TRUE(dry.ok()) << dry.status();
   EXPECT_EQ(dry->blobs_removed, 3u);
   EXPECT_EQ(dry->blobs_kept, 3u);
   EXPECT_TRUE(s->layout().HasBlob(b.digest()));
 
-  absl::StatusOr<Store::GcReport> gc = s->Gc(/*dry_run=*/false);
+  options.dry_run = false;
+  absl::StatusOr<Store::GcReport> gc = s->Gc(options);
   ASSERT_TRUE(gc.ok());
   EXPECT_EQ(gc->blobs_removed, 3u);
   EXPECT_GT(gc->bytes_freed, 0u);
   EXPECT_FALSE(s->layout().HasBlob(b.digest()));
   EXPECT_TRUE(s->layout().HasBlob(a.digest()));
   EXPECT_FALSE(Exists(JoinPath(dir, "blobs/sha256/.tmp-leftover")));
+}
+
+TEST(StoreTest, GcKeepsYoungGarbage) {
+  std::string dir = NewDir();
+  absl::StatusOr<Store> s = Store::Init(dir);
+  ASSERT_TRUE(s.ok());
+  oci::Descriptor a = WriteImage(s->layout(), "keep");
+  oci::Descriptor b = WriteImage(s->layout(), "young");  // 3 unreferenced blobs
+  ASSERT_TRUE(s->SetTags({{TagName{"team/app", "v1"}, a}}).ok());
+  const std::string tmp_blob = JoinPath(dir, "blobs/sha256/.tmp-copying");
+  ASSERT_TRUE(WriteFileAtomic(tmp_blob, "x").ok());
+  ASSERT_TRUE(MakeDirs(JoinPath(s->TempDir(), "transfer-running")).ok());
+  // A blob written long ago and hard-linked in just now: its mtime is old,
+  // its ctime (which link(2) and utimensat set to now) is not.
+  struct timespec old[2] = {{1000, 0}, {1000, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, s->layout().BlobPath(b.digest()).c_str(), old, 0), 0);
+
+  absl::StatusOr<Store::GcReport> gc = s->Gc(Store::GcOptions{});  // 1h
+  ASSERT_TRUE(gc.ok()) << gc.status();
+  EXPECT_EQ(gc->blobs_removed, 0u);
+  EXPECT_EQ(gc->bytes_freed, 0u);
+  EXPECT_EQ(gc->blobs_kept, 3u);
+  EXPECT_EQ(gc->kept_young, 5u);  // 3 blobs, the .tmp- file, the staging dir
+  EXPECT_TRUE(s->layout().HasBlob(b.digest()));
+  EXPECT_TRUE(Exists(tmp_blob));
+  EXPECT_TRUE(Exists(JoinPath(s->TempDir(), "transfer-running")));
+
+  Store::GcOptions now;
+  now.grace = absl::ZeroDuration();
+  gc = s->Gc(now);
+  ASSERT_TRUE(gc.ok()) << gc.status();
+  EXPECT_EQ(gc->blobs_removed, 3u);
+  EXPECT_EQ(gc->kept_young, 0u);
+  EXPECT_FALSE(s->layout().HasBlob(b.digest()));
+  EXPECT_FALSE(Exists(tmp_blob));
+  EXPECT_TRUE(ListDir(s->TempDir())->empty());
+}
+
+TEST(StoreTest, GcOfAStoreWithoutTempDir) {
+  std::string dir = NewDir();
+  ASSERT_TRUE(Store::Init(dir).ok());
+  ASSERT_TRUE(RemoveAll(JoinPath(dir, "stowage")).ok());  // as another tool made it
+  absl::StatusOr<Store> s = Store::Open(dir);
+  ASSERT_TRUE(s.ok()) << s.status();
+  absl::StatusOr<Store::GcReport> gc = s->Gc(Store::GcOptions{});
+  ASSERT_TRUE(gc.ok()) << gc.status();
+  EXPECT_EQ(gc->blobs_removed + gc->kept_young, 0u);
 }
 
 TEST(StoreTest, GcRefusesWhenATaggedImageIsDamaged) {
@@ -187,7 +242,9 @@ TEST(StoreTest, GcRefusesWhenATaggedImageIsDamaged) {
   WriteImage(s->layout(), "garbage");
   ASSERT_TRUE(s->SetTags({{TagName{"team/app", "v1"}, a}}).ok());
   ASSERT_TRUE(RemoveFile(s->layout().BlobPath(a.digest())).ok());
-  absl::StatusOr<Store::GcReport> gc = s->Gc(false);
+  Store::GcOptions options;
+  options.grace = absl::ZeroDuration();
+  absl::StatusOr<Store::GcReport> gc = s->Gc(options);
   EXPECT_EQ(gc.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(gc.status().message()),
               HasSubstr("gc stopped, nothing deleted"));
