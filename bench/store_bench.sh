@@ -152,7 +152,9 @@ fi
 
 # ---------------------------------------------------------------- timing
 warm() { # read the source and the export store into the page cache
-  find "$src" "$estore" "$bundle" -type f -print0 2>/dev/null | xargs -0 cat > /dev/null
+  local also=()
+  if [ -e "$bundle" ]; then also+=("$bundle"); fi
+  find "$src" "$estore" "${also[@]}" -type f -print0 2>/dev/null | xargs -0 cat > /dev/null
 }
 clean() { rm -rf "$dst"; sync; }
 mkdst() { mkdir -p "$dst"; }

@@ -92,8 +92,10 @@ Command AddExportCommand(CLI::App& root) {
   AddStoreOption(app, &flags->store);
   app->footer(
       "A layout or OCI archive that exists keeps its images; one with the same "
-      "ref is replaced. Digests are kept byte for byte. Without a REF, each "
-      "image is named by its tag.\n\n"
+      "ref is replaced. Digests are kept byte for byte, and every blob read "
+      "from the store is hashed on the way out: a blob damaged in the store "
+      "fails the export, naming it, and nothing is written. Without a REF, "
+      "each image is named by its tag.\n\n"
       "docker-archive: writes what `docker load` and `podman load` read: "
       "manifest.json, repositories, each config unchanged (so the image ID is "
       "the store's config digest) and each layer uncompressed (gzip and zstd "

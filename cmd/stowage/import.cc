@@ -74,7 +74,12 @@ Command AddImportCommand(CLI::App& root) {
   AddStoreOption(app, &flags->store);
   app->footer(
       "Every blob is checked against its digest and size on the way in; on "
-      "any mismatch nothing is tagged.\n"
+      "any mismatch nothing is tagged. A manifest that declares another size "
+      "for a blob the store already has is refused.\n"
+      "Archives are read in place, never unpacked: their JSON entries first, "
+      "then only the blobs the chosen images reference (an entry no image "
+      "names is read past, never written). So an archive must be a file, not "
+      "a pipe; to carry images through a pipe, use `stowage bundle`.\n"
       "Prints 'REPOSITORY:TAG DIGEST' per image imported.\n\n"
       "docker-archive: reads `docker save` and `podman save` tars (both the "
       "layout before Docker 25 and the OCI-layout one since), layers plain or "
