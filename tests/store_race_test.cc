@@ -26,32 +26,12 @@
 namespace stowage {
 namespace {
 
+using ::stowage::testing::MakeLayoutWithLayer;
 using ::stowage::testing::MakeTempDir;
 using ::stowage::testing::Result;
 using ::stowage::testing::Shell;
 using ::stowage::testing::StowageBinary;
 using ::stowage::testing::Trim;
-
-// Writes into `dir` an OCI layout with one image, "v1", whose one layer is
-// `bytes` random bytes (so that skopeo takes a while to copy it).
-Result MakeLayout(const std::string& dir, int bytes) {
-  return Shell(absl::StrCat(
-      "set -e; mkdir -p ", dir, "/blobs/sha256; cd ", dir, "; printf '{}' > c; ",
-      "c=$(sha256sum c | cut -c1-64); mv c blobs/sha256/$c; ",
-      "head -c ", bytes, " /dev/urandom > l; l=$(sha256sum l | cut -c1-64); ",
-      "ls=$(stat -c %s l); mv l blobs/sha256/$l; ",
-      "printf '{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image."
-      "manifest.v1+json\",\"config\":{\"mediaType\":\"application/vnd.oci."
-      "image.config.v1+json\",\"digest\":\"sha256:%s\",\"size\":2},\"layers\":"
-      "[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":"
-      "\"sha256:%s\",\"size\":%s}]}' $c $l $ls > m; ",
-      "m=$(sha256sum m | cut -c1-64); ms=$(stat -c %s m); mv m blobs/sha256/$m; ",
-      "printf '{\"imageLayoutVersion\":\"1.0.0\"}' > oci-layout; ",
-      "printf '{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/"
-      "vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:%s\",\"size\":%s,"
-      "\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}}]}' "
-      "$m $ms > index.json"));
-}
 
 // One program run of a trial: "NAME EXIT START END" (seconds since the epoch).
 struct ProgramRun {
@@ -106,9 +86,9 @@ class StoreRaceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     work_ = MakeTempDir();
-    Result big = MakeLayout(work_ + "/big", 8 << 20);
+    Result big = MakeLayoutWithLayer(work_ + "/big", 8 << 20);
     ASSERT_EQ(big.exit_code, 0) << big.err;
-    Result tiny = MakeLayout(work_ + "/tiny", 100);
+    Result tiny = MakeLayoutWithLayer(work_ + "/tiny", 100);
     ASSERT_EQ(tiny.exit_code, 0) << tiny.err;
   }
 

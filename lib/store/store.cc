@@ -512,6 +512,27 @@ absl::StatusOr<bool> ReplaceIndexIfUnchanged(const std::string& path,
   return true;
 }
 
+// STORE/stowage/NAME.
+std::string MetaPath(const std::string& store_dir, absl::string_view name) {
+  return JoinPath(JoinPath(store_dir, kMetaDir), name);
+}
+
+// The lock STORE/stowage/NAME for a writer, made (with stowage/) when
+// missing. PermissionDenied (EACCES, EPERM, EROFS) says the store cannot be
+// written, naming it.
+absl::StatusOr<FileLock> WriterLock(const std::string& store_dir,
+                                    absl::string_view name, bool shared) {
+  absl::Status made = MakeDirs(JoinPath(store_dir, kMetaDir));
+  absl::StatusOr<FileLock> lock =
+      made.ok() ? FileLock::Acquire(MetaPath(store_dir, name), shared)
+                : absl::StatusOr<FileLock>(made);
+  if (absl::IsPermissionDenied(lock.status())) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "cannot write to the store ", store_dir, ": ", lock.status().message()));
+  }
+  return lock;
+}
+
 }  // namespace
 
 absl::StatusOr<TagEntry> Full(const TagSummary& summary) {
@@ -565,8 +586,14 @@ oci::Descriptor StoreEntry(const oci::Descriptor& image, const TagName& name) {
 
 absl::StatusOr<Store> Store::Init(const std::string& dir) {
   ASSIGN_OR_RETURN(oci::Layout layout, oci::Layout::OpenOrCreate(dir));
-  RETURN_IF_ERROR(MakeDirs(JoinPath(dir, absl::StrCat(kMetaDir, "/tmp"))));
-  return Store(std::move(layout));
+  Store store(std::move(layout));
+  RETURN_IF_ERROR(MakeDirs(store.TempDir()));
+  // gc.lock made now, so that users who may only read the store find it to
+  // lock (BlobReadLock cannot create it for them). Missing, nobody holds it.
+  if (!Exists(MetaPath(dir, "gc.lock"))) {
+    ASSIGN_OR_RETURN(FileLock made, store.BlobWriteLock());
+  }
+  return store;
 }
 
 absl::StatusOr<Store> Store::Open(const std::string& dir) {
@@ -583,22 +610,31 @@ absl::StatusOr<Store> Store::Open(const std::string& dir) {
                        [&marker](const absl::Status& s) {
                          return absl::IsInvalidArgument(s) && Exists(marker);
                        }));
-  // A layout made by another tool becomes a store on first use.
-  RETURN_IF_ERROR(MakeDirs(JoinPath(dir, absl::StrCat(kMetaDir, "/tmp"))));
+  // Nothing is created here, so that a store nobody may write can be read;
+  // a layout made by another tool gets stowage/ on its first write.
   return Store(std::move(layout));
 }
 
-std::string Store::TempDir() const {
-  return JoinPath(dir(), absl::StrCat(kMetaDir, "/tmp"));
-}
+std::string Store::TempDir() const { return MetaPath(dir(), "tmp"); }
 
 absl::StatusOr<FileLock> Store::Lock() const {
-  return FileLock::Acquire(JoinPath(dir(), absl::StrCat(kMetaDir, "/lock")));
+  return WriterLock(dir(), "lock", /*shared=*/false);
 }
 
 absl::StatusOr<FileLock> Store::BlobWriteLock() const {
-  return FileLock::Acquire(JoinPath(dir(), absl::StrCat(kMetaDir, "/gc.lock")),
-                           /*shared=*/true);
+  return WriterLock(dir(), "gc.lock", /*shared=*/true);
+}
+
+absl::StatusOr<FileLock> Store::BlobReadLock() const {
+  absl::StatusOr<FileLock> lock =
+      FileLock::AcquireSharedExisting(MetaPath(dir(), "gc.lock"));
+  if (absl::IsNotFound(lock.status())) {
+    lock = WriterLock(dir(), "gc.lock", /*shared=*/true);
+  }
+  // A lock file this process may not open, or make: go on without the lock
+  // (where nobody may write the store, nobody can gc it either).
+  if (absl::IsPermissionDenied(lock.status())) return FileLock();
+  return lock;
 }
 
 absl::StatusOr<std::vector<TagEntry>> Store::Tags(
@@ -723,7 +759,7 @@ absl::StatusOr<size_t> Store::RemoveTags(const std::string& repository,
 absl::StatusOr<Store::GcReport> Store::Gc(const GcOptions& options) const {
   // Exclusive: no import is placing blobs while we decide what is garbage.
   ASSIGN_OR_RETURN(FileLock blobs_lock,
-                   FileLock::Acquire(JoinPath(dir(), absl::StrCat(kMetaDir, "/gc.lock"))));
+                   WriterLock(dir(), "gc.lock", /*shared=*/false));
   ASSIGN_OR_RETURN(FileLock index_lock, Lock());
   ASSIGN_OR_RETURN(oci::Index index, layout_.ReadIndex());
   ASSIGN_OR_RETURN(std::set<std::string> reachable, Reachable(layout_, index));

@@ -24,6 +24,11 @@
 //    same store runs, or tag again once it has finished;
 //  - gc spares young unreferenced blobs (GcOptions::grace): skopeo's blobs
 //    are unreferenced until its copy ends.
+//
+// A store that cannot be written (a read-only mount, files of another user)
+// can still be read: Open creates nothing, readers take no lock or
+// BlobReadLock, which does without one there, and writers fail at their
+// first lock with PermissionDenied naming the store.
 
 #ifndef STOWAGE_LIB_STORE_STORE_H_
 #define STOWAGE_LIB_STORE_STORE_H_
@@ -122,14 +127,18 @@ class Store {
  public:
   // Creates a store at `dir` (its parents too), or opens the one there.
   static absl::StatusOr<Store> Init(const std::string& dir);
-  // Opens an existing store. NotFound, with the `stowage init` hint, when
-  // there is none. An oci-layout file that is there but invalid is read
-  // again for 150 ms first (skopeo rewrites it in place).
+  // Opens an existing store, creating nothing, so that a store this process
+  // cannot write (a read-only mount, no permission) can be read; writers
+  // make what they need under STORE/stowage/ when they first need it.
+  // NotFound, with the `stowage init` hint, when there is none. An
+  // oci-layout file that is there but invalid is read again for 150 ms
+  // first (skopeo rewrites it in place).
   static absl::StatusOr<Store> Open(const std::string& dir);
 
   const std::string& dir() const { return layout_.dir(); }
   const oci::Layout& layout() const { return layout_; }
-  // A directory for temporary files on the store's filesystem.
+  // A directory for temporary files on the store's filesystem. Made by
+  // Init; on a store opened with Open it may be missing (writers make it).
   std::string TempDir() const;
 
   // Every tag, sorted by repository then tag. Entries of index.json whose
@@ -180,8 +189,19 @@ class Store {
 
   // Held by every writer while it adds blobs (shared), and by gc while it
   // deletes them (exclusive), so gc never deletes a blob that an import
-  // has placed but not yet tagged.
+  // has placed but not yet tagged. Makes STORE/stowage/gc.lock when missing;
+  // PermissionDenied, naming the store, when the store cannot be written
+  // (the same from every writer: UpdateIndex and Gc).
   absl::StatusOr<FileLock> BlobWriteLock() const;
+  // The same lock, shared, for a reader that must not see blobs deleted
+  // under it (bundle create reads every blob of the tags it picked). Works
+  // on a store this process cannot write: opens gc.lock read-only; when it
+  // is missing and cannot be made, or may not be opened (EACCES, EPERM,
+  // EROFS), returns a FileLock that holds nothing (where nobody may write
+  // the store, nobody can gc it; a user who may only read a store that
+  // another user writes is not protected from that user's gc when gc.lock
+  // is missing or unreadable to them). Other errors as FileLock gives them.
+  absl::StatusOr<FileLock> BlobReadLock() const;
 
   // Sets tags to point at descriptors (a tag that exists is moved).
   absl::Status SetTags(const std::vector<TagEntry>& entries) const;

@@ -89,6 +89,38 @@ TEST(StoreTest, OpenNeedsAStore) {
   EXPECT_TRUE(Store::Init(dir).ok());  // again: left as it is
 }
 
+TEST(StoreTest, OpenCreatesNothingAndWritersMakeWhatTheyNeed) {
+  std::string dir = NewDir();
+  absl::StatusOr<Store> made = Store::Init(dir);
+  ASSERT_TRUE(made.ok());
+  EXPECT_TRUE(Exists(made->TempDir()));
+  EXPECT_TRUE(Exists(JoinPath(dir, "stowage/gc.lock")));  // for readers to lock
+  oci::Descriptor a = WriteImage(made->layout(), "a");
+  ASSERT_TRUE(made->SetTags({{TagName{"team/app", "v1"}, a}}).ok());
+  // As a layout that another tool made, or a copy without stowage/.
+  ASSERT_TRUE(RemoveAll(JoinPath(dir, "stowage")).ok());
+
+  absl::StatusOr<Store> s = Store::Open(dir);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_FALSE(Exists(JoinPath(dir, "stowage")));
+  ASSERT_TRUE(s->Tags().ok());
+  EXPECT_FALSE(Exists(JoinPath(dir, "stowage")));
+  {
+    // Where it may, a reader makes gc.lock, and holds it.
+    absl::StatusOr<FileLock> read_lock = s->BlobReadLock();
+    ASSERT_TRUE(read_lock.ok()) << read_lock.status();
+    EXPECT_TRUE(read_lock->held());
+    EXPECT_TRUE(Exists(JoinPath(dir, "stowage/gc.lock")));
+    // Shared with writers that add blobs.
+    absl::StatusOr<FileLock> write_lock = s->BlobWriteLock();
+    ASSERT_TRUE(write_lock.ok()) << write_lock.status();
+  }
+  ASSERT_TRUE(RemoveAll(JoinPath(dir, "stowage")).ok());
+  ASSERT_TRUE(s->SetTags({{TagName{"team/app", "v2"}, a}}).ok());
+  EXPECT_TRUE(Exists(JoinPath(dir, "stowage/lock")));
+  EXPECT_EQ(s->Tags()->size(), 2u);
+}
+
 TEST(StoreTest, TagsAreSortedAndForeignEntriesSkipped) {
   std::string dir = NewDir();
   absl::StatusOr<Store> s = Store::Init(dir);
