@@ -200,7 +200,7 @@ absl::StatusOr<CreateResult> Create(const store::Store& store,
         "name a FILE");
   }
   // Held while blobs are read: gc waits.
-  ASSIGN_OR_RETURN(FileLock blob_lock, store.BlobWriteLock());
+  ASSIGN_OR_RETURN(FileLock blob_lock, store.BlobReadLock());
   ASSIGN_OR_RETURN(std::vector<store::TagEntry> tags, Select(store, options));
   std::optional<oci::Platform> platform;
   if (!options.platform.empty()) {

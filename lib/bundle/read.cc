@@ -585,6 +585,11 @@ absl::StatusOr<ImportResult> Import(const store::Store& store,
   const Manifest& m = *w.manifest;
   std::vector<std::string> late;
   RETURN_IF_ERROR(store.UpdateIndex([&](oci::Index& index) -> absl::Status {
+    // UpdateIndex may call this again (another tool wrote index.json
+    // meanwhile): each call starts afresh.
+    late.clear();
+    result.moved.clear();
+    result.tagged.clear();
     std::map<std::string, const BundleImage*> wanted;
     for (const BundleImage& image : m.images) wanted[image.name.String()] = &image;
     std::vector<oci::Descriptor> kept;

@@ -152,7 +152,10 @@ absl::StatusOr<Index> Layout::ReadIndex() const {
 absl::StatusOr<Index> ParseIndex(absl::string_view text, absl::string_view path) {
   absl::StatusOr<JsonValue> doc = JsonValue::Parse(text);
   if (!doc.ok()) {
-    return absl::DataLossError(absl::StrCat(path, ": ", doc.status().message()));
+    absl::Status status =
+        absl::DataLossError(absl::StrCat(path, ": ", doc.status().message()));
+    status.SetPayload(kIndexNotJson, absl::Cord());
+    return status;
   }
   if (!doc->is_object()) {
     return absl::DataLossError(absl::StrCat(path, ": not a JSON object"));

@@ -41,8 +41,11 @@ struct Index {
 };
 
 // Parses index.json's bytes as Layout::ReadIndex does; DataLoss naming
-// `path` (what the bytes were read from) when they are malformed.
+// `path` (what the bytes were read from) when they are malformed. When they
+// are no JSON at all (what a file another program is halfway through
+// writing looks like), the status carries the payload kIndexNotJson.
 absl::StatusOr<Index> ParseIndex(absl::string_view text, absl::string_view path);
+inline constexpr char kIndexNotJson[] = "stowage.dev/oci/index-not-json";
 
 class Layout {
  public:

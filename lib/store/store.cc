@@ -9,6 +9,7 @@
 #include <numeric>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -223,6 +224,14 @@ bool AcceptedByFromJson(absl::Span<const ScannedField> fields, int64_t* size) {
 // memory: the pages never written are never touched.
 size_t MaxEntries(size_t size) { return size / 100 + 1; }
 
+// index.json's bytes `text` parsed as Layout::ReadIndex parses the file it
+// reads (oci::ParseIndex), with its errors naming `path`: the same steps on
+// bytes already read, so that a caller knows exactly which bytes it parsed.
+absl::StatusOr<oci::Index> ParseIndex(const std::string& path,
+                                      absl::string_view text) {
+  return oci::ParseIndex(text, path);
+}
+
 // ScanTags for an index.json that the fast path turned down: a damaged one,
 // whose error this reports as Layout::ReadIndex words it (the same steps on
 // the bytes already read, so a concurrent writer cannot make the two
@@ -231,32 +240,8 @@ size_t MaxEntries(size_t size) { return size / 100 + 1; }
 absl::StatusOr<TagScan> ScanTagsSlowly(const std::string& path,
                                        std::shared_ptr<ScanStorage> storage,
                                        absl::string_view text) {
-  absl::StatusOr<JsonValue> doc = JsonValue::Parse(text);
-  if (!doc.ok()) {
-    return absl::DataLossError(
-        absl::StrCat(path, ": ", doc.status().message()));
-  }
-  if (!doc->is_object()) {
-    return absl::DataLossError(absl::StrCat(path, ": not a JSON object"));
-  }
-  JsonValue* list = doc->FindMutable("manifests");
-  if (list != nullptr && !list->is_array()) {
-    return absl::DataLossError(
-        absl::StrCat(path, ": \"manifests\" must be an array"));
-  }
-  std::vector<oci::Descriptor> descriptors;
-  if (list != nullptr) {
-    descriptors.reserve(list->items().size());
-    for (size_t i = 0; i < list->items().size(); ++i) {
-      absl::StatusOr<oci::Descriptor> d =
-          oci::Descriptor::FromJson(std::move(list->mutable_items()[i]));
-      if (!d.ok()) {
-        return absl::DataLossError(
-            absl::StrCat(path, ": manifests[", i, "]: ", d.status().message()));
-      }
-      descriptors.push_back(std::move(*d));
-    }
-  }
+  ASSIGN_OR_RETURN(oci::Index index, ParseIndex(path, text));
+  const std::vector<oci::Descriptor>& descriptors = index.manifests;
   // Every element is an object now, so only the spans are left to find.
   ASSIGN_OR_RETURN(std::vector<ScannedElement> spans,
                    ScanArrayElements(text, "manifests", {}));
@@ -404,6 +389,115 @@ absl::Status SweepTempDir(const std::string& temp_dir, absl::Time cutoff,
   return absl::OkStatus();
 }
 
+// How often UpdateIndex runs its read-change-write when another program
+// keeps writing index.json, and how often a file that does not parse is
+// read (RetryHalfWritten).
+constexpr int kIndexUpdateTries = 20;
+constexpr int kHalfWrittenTries = 5;  // pauses of 10 ms, doubling: 150 ms in all
+
+// index.json's bytes and what they parse to.
+struct IndexSnapshot {
+  std::string bytes;
+  oci::Index index;
+};
+
+// Reads index.json (at `path`) once. DataLoss when it is missing or does
+// not parse, as Layout::ReadIndex.
+absl::StatusOr<IndexSnapshot> ReadIndexSnapshot(const std::string& path) {
+  absl::StatusOr<std::string> bytes = ReadFile(path, oci::kMaxIndexBytes);
+  if (absl::IsNotFound(bytes.status())) {
+    return absl::DataLossError(absl::StrCat(path, ": missing"));
+  }
+  if (!bytes.ok()) return bytes.status();
+  ASSIGN_OR_RETURN(oci::Index index, ParseIndex(path, *bytes));
+  return IndexSnapshot{std::move(*bytes), std::move(index)};
+}
+
+// Calls `read` again after a pause (10 ms, doubling) while it fails with a
+// status that `half_written` accepts, at most kHalfWrittenTries times in
+// all: a program that rewrites a file in place (skopeo truncates index.json
+// and oci-layout, then writes them) leaves it empty or half-written for a
+// moment. The first success, or the last failure.
+template <typename T, typename Read, typename Pred>
+absl::StatusOr<T> RetryHalfWritten(const Read& read, const Pred& half_written) {
+  absl::Duration pause = absl::Milliseconds(10);
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<T> result = read();
+    if (result.ok() || attempt == kHalfWrittenTries ||
+        !half_written(result.status())) {
+      return result;
+    }
+    absl::SleepFor(pause);
+    pause *= 2;
+  }
+}
+
+bool IsHalfWrittenIndex(const absl::Status& s) {
+  return s.GetPayload(oci::kIndexNotJson).has_value();
+}
+
+// ReadIndexSnapshot, waiting out a half-written index.json.
+absl::StatusOr<IndexSnapshot> ReadSettledIndex(const std::string& path) {
+  return RetryHalfWritten<IndexSnapshot>(
+      [&path] { return ReadIndexSnapshot(path); }, IsHalfWrittenIndex);
+}
+
+// Sorts index entries as Tags() sorts: by repository, then tag ("a/b:x"
+// before "a/b1:x", where the ref names' string order differs), so that the
+// file lists the tags in the order readers give them.
+void SortByName(std::vector<oci::Descriptor>& manifests) {
+  auto by_ref = [](const oci::Descriptor& a, const oci::Descriptor& b) {
+    std::string ra = RefName(a), rb = RefName(b);
+    absl::string_view va = ra, vb = rb;
+    size_t ca = va.find(':'), cb = vb.find(':');
+    absl::string_view repo_a = va.substr(0, ca), repo_b = vb.substr(0, cb);
+    if (repo_a != repo_b) return repo_a < repo_b;
+    return va.substr(std::min(ca, va.size())) < vb.substr(std::min(cb, vb.size()));
+  };
+  if (!std::is_sorted(manifests.begin(), manifests.end(), by_ref)) {
+    std::stable_sort(manifests.begin(), manifests.end(), by_ref);
+  }
+}
+
+// Replaces index.json (at `path`) with `index` atomically, unless its bytes
+// are no longer `before`: then writes nothing and returns false.
+absl::StatusOr<bool> ReplaceIndexIfUnchanged(const std::string& path,
+                                             absl::string_view before,
+                                             const oci::Index& index) {
+  ASSIGN_OR_RETURN(TempFile tmp, TempFile::Create(Dirname(path)));
+  RETURN_IF_ERROR(tmp.Write(index.Serialize()));
+  RETURN_IF_ERROR(tmp.Sync());
+  // As late as can be: only the rename follows. (A write by a program that
+  // takes no lock in the microseconds between the two is still lost.)
+  absl::StatusOr<std::string> now = ReadFile(path, oci::kMaxIndexBytes);
+  if (!now.ok() && !absl::IsNotFound(now.status())) return now.status();
+  if (!now.ok() || *now != before) return false;  // `tmp` removes itself
+  RETURN_IF_ERROR(tmp.Commit(path, /*replace=*/true, /*sync=*/false));
+  RETURN_IF_ERROR(SyncDir(Dirname(path)));
+  return true;
+}
+
+// STORE/stowage/NAME.
+std::string MetaPath(const std::string& store_dir, absl::string_view name) {
+  return JoinPath(JoinPath(store_dir, kMetaDir), name);
+}
+
+// The lock STORE/stowage/NAME for a writer, made (with stowage/) when
+// missing. PermissionDenied (EACCES, EPERM, EROFS) says the store cannot be
+// written, naming it.
+absl::StatusOr<FileLock> WriterLock(const std::string& store_dir,
+                                    absl::string_view name, bool shared) {
+  absl::Status made = MakeDirs(JoinPath(store_dir, kMetaDir));
+  absl::StatusOr<FileLock> lock =
+      made.ok() ? FileLock::Acquire(MetaPath(store_dir, name), shared)
+                : absl::StatusOr<FileLock>(made);
+  if (absl::IsPermissionDenied(lock.status())) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "cannot write to the store ", store_dir, ": ", lock.status().message()));
+  }
+  return lock;
+}
+
 }  // namespace
 
 absl::StatusOr<TagEntry> Full(const TagSummary& summary) {
@@ -447,8 +541,14 @@ oci::Descriptor StoreEntry(const oci::Descriptor& image, const TagName& name) {
 
 absl::StatusOr<Store> Store::Init(const std::string& dir) {
   ASSIGN_OR_RETURN(oci::Layout layout, oci::Layout::OpenOrCreate(dir));
-  RETURN_IF_ERROR(MakeDirs(JoinPath(dir, absl::StrCat(kMetaDir, "/tmp"))));
-  return Store(std::move(layout));
+  Store store(std::move(layout));
+  RETURN_IF_ERROR(MakeDirs(store.TempDir()));
+  // gc.lock made now, so that users who may only read the store find it to
+  // lock (BlobReadLock cannot create it for them). Missing, nobody holds it.
+  if (!Exists(MetaPath(dir, "gc.lock"))) {
+    ASSIGN_OR_RETURN(FileLock made, store.BlobWriteLock());
+  }
+  return store;
 }
 
 absl::StatusOr<Store> Store::Open(const std::string& dir) {
@@ -457,28 +557,46 @@ absl::StatusOr<Store> Store::Open(const std::string& dir) {
         "no store at ", dir, " (create one with 'stowage init ", dir,
         "', or name another with --store or $STOWAGE_STORE)"));
   }
-  ASSIGN_OR_RETURN(oci::Layout layout, oci::Layout::Open(dir));
-  // A layout made by another tool becomes a store on first use.
-  RETURN_IF_ERROR(MakeDirs(JoinPath(dir, absl::StrCat(kMetaDir, "/tmp"))));
+  // An oci-layout that is there but does not parse may be mid-rewrite.
+  const std::string marker = JoinPath(dir, "oci-layout");
+  ASSIGN_OR_RETURN(oci::Layout layout,
+                   RetryHalfWritten<oci::Layout>(
+                       [&dir] { return oci::Layout::Open(dir); },
+                       [&marker](const absl::Status& s) {
+                         return absl::IsInvalidArgument(s) && Exists(marker);
+                       }));
+  // Nothing is created here, so that a store nobody may write can be read;
+  // a layout made by another tool gets stowage/ on its first write.
   return Store(std::move(layout));
 }
 
-std::string Store::TempDir() const {
-  return JoinPath(dir(), absl::StrCat(kMetaDir, "/tmp"));
-}
+std::string Store::TempDir() const { return MetaPath(dir(), "tmp"); }
 
 absl::StatusOr<FileLock> Store::Lock() const {
-  return FileLock::Acquire(JoinPath(dir(), absl::StrCat(kMetaDir, "/lock")));
+  return WriterLock(dir(), "lock", /*shared=*/false);
 }
 
 absl::StatusOr<FileLock> Store::BlobWriteLock() const {
-  return FileLock::Acquire(JoinPath(dir(), absl::StrCat(kMetaDir, "/gc.lock")),
-                           /*shared=*/true);
+  return WriterLock(dir(), "gc.lock", /*shared=*/true);
+}
+
+absl::StatusOr<FileLock> Store::BlobReadLock() const {
+  absl::StatusOr<FileLock> lock =
+      FileLock::AcquireSharedExisting(MetaPath(dir(), "gc.lock"));
+  if (absl::IsNotFound(lock.status())) {
+    lock = WriterLock(dir(), "gc.lock", /*shared=*/true);
+  }
+  // A lock file this process may not open, or make: go on without the lock
+  // (where nobody may write the store, nobody can gc it either).
+  if (absl::IsPermissionDenied(lock.status())) return FileLock();
+  return lock;
 }
 
 absl::StatusOr<std::vector<TagEntry>> Store::Tags(
     std::vector<std::string>* skipped) const {
-  ASSIGN_OR_RETURN(oci::Index index, layout_.ReadIndex());
+  ASSIGN_OR_RETURN(IndexSnapshot read,
+                   ReadSettledIndex(JoinPath(dir(), "index.json")));
+  oci::Index& index = read.index;
   std::vector<TagEntry> out;
   out.reserve(index.manifests.size());
   EntryNameParser names;
@@ -494,16 +612,17 @@ absl::StatusOr<std::vector<TagEntry>> Store::Tags(
 }
 
 absl::StatusOr<TagScan> Store::ScanTags() const {
-  std::string path = JoinPath(dir(), "index.json");
-  absl::StatusOr<std::string> read = ReadFile(path, oci::kMaxIndexBytes);
-  if (!read.ok()) {
+  const std::string path = JoinPath(dir(), "index.json");
+  auto scan = [this, &path]() -> absl::StatusOr<TagScan> {
+    absl::StatusOr<std::string> read = ReadFile(path, oci::kMaxIndexBytes);
     // As Layout::ReadIndex.
     if (absl::IsNotFound(read.status())) {
       return absl::DataLossError(absl::StrCat(path, ": missing"));
     }
-    return read.status();
-  }
-  return ScanTagsOf(std::move(*read));
+    if (!read.ok()) return read.status();
+    return ScanTagsOf(std::move(*read));
+  };
+  return RetryHalfWritten<TagScan>(scan, IsHalfWrittenIndex);
 }
 
 absl::StatusOr<TagScan> Store::ScanTagsOf(std::string index_json) const {
@@ -532,23 +651,20 @@ absl::StatusOr<TagEntry> Store::Find(const TagName& name) const {
 absl::Status Store::UpdateIndex(
     const std::function<absl::Status(oci::Index&)>& change) const {
   ASSIGN_OR_RETURN(FileLock lock, Lock());
-  ASSIGN_OR_RETURN(oci::Index index, layout_.ReadIndex());
-  RETURN_IF_ERROR(change(index));
-  // Sorted as Tags() sorts: by repository, then tag ("a/b:x" before
-  // "a/b1:x", where the ref names' string order differs), so that the file
-  // lists the tags in the order readers give them.
-  auto by_ref = [](const oci::Descriptor& a, const oci::Descriptor& b) {
-    std::string ra = RefName(a), rb = RefName(b);
-    absl::string_view va = ra, vb = rb;
-    size_t ca = va.find(':'), cb = vb.find(':');
-    absl::string_view repo_a = va.substr(0, ca), repo_b = vb.substr(0, cb);
-    if (repo_a != repo_b) return repo_a < repo_b;
-    return va.substr(std::min(ca, va.size())) < vb.substr(std::min(cb, vb.size()));
-  };
-  if (!std::is_sorted(index.manifests.begin(), index.manifests.end(), by_ref)) {
-    std::stable_sort(index.manifests.begin(), index.manifests.end(), by_ref);
+  const std::string path = JoinPath(dir(), "index.json");
+  for (int attempt = 1; attempt <= kIndexUpdateTries; ++attempt) {
+    ASSIGN_OR_RETURN(IndexSnapshot read, ReadSettledIndex(path));
+    RETURN_IF_ERROR(change(read.index));
+    SortByName(read.index.manifests);
+    ASSIGN_OR_RETURN(bool replaced,
+                     ReplaceIndexIfUnchanged(path, read.bytes, read.index));
+    if (replaced) return absl::OkStatus();
+    // Another program wrote index.json meanwhile: start over from its version.
+    absl::SleepFor(absl::Milliseconds(2 * attempt));
   }
-  return layout_.WriteIndex(index);
+  return absl::AbortedError(absl::StrCat(
+      path, ": another program changed it each of the ", kIndexUpdateTries,
+      " times stowage tried to update it; nothing was written"));
 }
 
 absl::Status Store::SetTags(const std::vector<TagEntry>& entries) const {
@@ -571,6 +687,7 @@ absl::StatusOr<size_t> Store::RemoveTags(const std::string& repository,
                                          const std::string& tag) const {
   size_t removed = 0;
   RETURN_IF_ERROR(UpdateIndex([&](oci::Index& index) {
+    removed = 0;  // counted again when UpdateIndex starts over
     std::vector<oci::Descriptor> kept;
     for (oci::Descriptor& d : index.manifests) {
       TagName name;
@@ -597,7 +714,7 @@ absl::StatusOr<size_t> Store::RemoveTags(const std::string& repository,
 absl::StatusOr<Store::GcReport> Store::Gc(const GcOptions& options) const {
   // Exclusive: no import is placing blobs while we decide what is garbage.
   ASSIGN_OR_RETURN(FileLock blobs_lock,
-                   FileLock::Acquire(JoinPath(dir(), absl::StrCat(kMetaDir, "/gc.lock"))));
+                   WriterLock(dir(), "gc.lock", /*shared=*/false));
   ASSIGN_OR_RETURN(FileLock index_lock, Lock());
   ASSIGN_OR_RETURN(oci::Index index, layout_.ReadIndex());
   ASSIGN_OR_RETURN(std::set<std::string> reachable, Reachable(layout_, index));

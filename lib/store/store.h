@@ -11,6 +11,24 @@
 // and replace index.json, so two processes never lose each other's tags.
 // Blobs are added before the index names them; a process killed midway
 // leaves only unreferenced, complete blobs, which gc removes.
+//
+// Other OCI tools write the store without that lock. skopeo 1.9 (`skopeo
+// copy ... oci:STORE:REF`) reads index.json when the copy starts, writes the
+// blobs, and when it ends rewrites index.json in place (opened with O_TRUNC,
+// one write) as the copy it read at the start plus its own entry. Hence:
+//  - stowage never drops an entry skopeo wrote: UpdateIndex notices that
+//    index.json changed under it and starts over;
+//  - a tag stowage writes while such a copy runs (after skopeo read
+//    index.json, before it wrote it back) is dropped by skopeo's stale copy,
+//    which stowage cannot prevent: do not tag while a skopeo copy into the
+//    same store runs, or tag again once it has finished;
+//  - gc spares young unreferenced blobs (GcOptions::grace): skopeo's blobs
+//    are unreferenced until its copy ends.
+//
+// A store that cannot be written (a read-only mount, files of another user)
+// can still be read: Open creates nothing, readers take no lock or
+// BlobReadLock, which does without one there, and writers fail at their
+// first lock with PermissionDenied naming the store.
 
 #ifndef STOWAGE_LIB_STORE_STORE_H_
 #define STOWAGE_LIB_STORE_STORE_H_
@@ -109,18 +127,25 @@ class Store {
  public:
   // Creates a store at `dir` (its parents too), or opens the one there.
   static absl::StatusOr<Store> Init(const std::string& dir);
-  // Opens an existing store. NotFound, with the `stowage init` hint, when
-  // there is none.
+  // Opens an existing store, creating nothing, so that a store this process
+  // cannot write (a read-only mount, no permission) can be read; writers
+  // make what they need under STORE/stowage/ when they first need it.
+  // NotFound, with the `stowage init` hint, when there is none. An
+  // oci-layout file that is there but invalid is read again for 150 ms
+  // first (skopeo rewrites it in place).
   static absl::StatusOr<Store> Open(const std::string& dir);
 
   const std::string& dir() const { return layout_.dir(); }
   const oci::Layout& layout() const { return layout_; }
-  // A directory for temporary files on the store's filesystem.
+  // A directory for temporary files on the store's filesystem. Made by
+  // Init; on a store opened with Open it may be missing (writers make it).
   std::string TempDir() const;
 
   // Every tag, sorted by repository then tag. Entries of index.json whose
   // name is not "<repository>:<tag>" (written by other tools) are skipped
-  // and counted in `*skipped` when given.
+  // and counted in `*skipped` when given. Takes no lock: stowage replaces
+  // index.json atomically; one that another program is rewriting in place
+  // (no JSON yet) is read again for 150 ms, as in UpdateIndex.
   absl::StatusOr<std::vector<TagEntry>> Tags(std::vector<std::string>* skipped =
                                                  nullptr) const;
   // Tags() and its skipped names, about five times faster: reads only each
@@ -128,7 +153,7 @@ class Store {
   // a Descriptor per entry (Full() makes one when needed). index.json is
   // validated as Tags() validates it, and the errors are the same: DataLoss
   // naming index.json's path and, for a bad entry, "manifests[i]". Like
-  // Tags(), takes no lock: index.json is replaced atomically.
+  // Tags(), takes no lock and waits out a half-written index.json.
   absl::StatusOr<TagScan> ScanTags() const;
   // ScanTags() of index.json's bytes that the caller has read (to hash or
   // keep them as well); errors name index.json's path as ScanTags' do.
@@ -144,15 +169,39 @@ class Store {
   // One tag. NotFound when the store has no such tag.
   absl::StatusOr<TagEntry> Find(const TagName& name) const;
 
-  // Takes the lock, reads index.json, lets `change` edit it, and replaces
-  // index.json atomically (entries sorted by name) unless `change` fails.
+  // Takes the store's lock, reads index.json, lets `change` edit it, and
+  // replaces index.json atomically (entries sorted by name). When `change`
+  // fails, nothing is written and its status is returned.
+  //
+  // Other programs write index.json without that lock, in place (skopeo
+  // truncates it, then writes). So UpdateIndex reads index.json again just
+  // before the rename, and when its bytes differ from what `change` saw it
+  // writes nothing and runs the whole read-change-write again, on the new
+  // bytes (up to 20 times, then Aborted, naming index.json). A read that is
+  // no JSON at all, as a file halfway written is, is tried again for 150 ms
+  // before it is DataLoss. `change` may therefore be called more than
+  // once, each time with a fresh index: it must not accumulate results
+  // across calls (reset what it records when it starts). Not closed: a write
+  // by another program in the microseconds between that last read and the
+  // rename is lost.
   absl::Status UpdateIndex(
       const std::function<absl::Status(oci::Index&)>& change) const;
 
   // Held by every writer while it adds blobs (shared), and by gc while it
   // deletes them (exclusive), so gc never deletes a blob that an import
-  // has placed but not yet tagged.
+  // has placed but not yet tagged. Makes STORE/stowage/gc.lock when missing;
+  // PermissionDenied, naming the store, when the store cannot be written
+  // (the same from every writer: UpdateIndex and Gc).
   absl::StatusOr<FileLock> BlobWriteLock() const;
+  // The same lock, shared, for a reader that must not see blobs deleted
+  // under it (bundle create reads every blob of the tags it picked). Works
+  // on a store this process cannot write: opens gc.lock read-only; when it
+  // is missing and cannot be made, or may not be opened (EACCES, EPERM,
+  // EROFS), returns a FileLock that holds nothing (where nobody may write
+  // the store, nobody can gc it; a user who may only read a store that
+  // another user writes is not protected from that user's gc when gc.lock
+  // is missing or unreadable to them). Other errors as FileLock gives them.
+  absl::StatusOr<FileLock> BlobReadLock() const;
 
   // Sets tags to point at descriptors (a tag that exists is moved).
   absl::Status SetTags(const std::vector<TagEntry>& entries) const;

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -85,6 +87,38 @@ TEST(StoreTest, OpenNeedsAStore) {
   ASSERT_TRUE(Store::Init(dir).ok());
   EXPECT_TRUE(Store::Open(dir).ok());
   EXPECT_TRUE(Store::Init(dir).ok());  // again: left as it is
+}
+
+TEST(StoreTest, OpenCreatesNothingAndWritersMakeWhatTheyNeed) {
+  std::string dir = NewDir();
+  absl::StatusOr<Store> made = Store::Init(dir);
+  ASSERT_TRUE(made.ok());
+  EXPECT_TRUE(Exists(made->TempDir()));
+  EXPECT_TRUE(Exists(JoinPath(dir, "stowage/gc.lock")));  // for readers to lock
+  oci::Descriptor a = WriteImage(made->layout(), "a");
+  ASSERT_TRUE(made->SetTags({{TagName{"team/app", "v1"}, a}}).ok());
+  // As a layout that another tool made, or a copy without stowage/.
+  ASSERT_TRUE(RemoveAll(JoinPath(dir, "stowage")).ok());
+
+  absl::StatusOr<Store> s = Store::Open(dir);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_FALSE(Exists(JoinPath(dir, "stowage")));
+  ASSERT_TRUE(s->Tags().ok());
+  EXPECT_FALSE(Exists(JoinPath(dir, "stowage")));
+  {
+    // Where it may, a reader makes gc.lock, and holds it.
+    absl::StatusOr<FileLock> read_lock = s->BlobReadLock();
+    ASSERT_TRUE(read_lock.ok()) << read_lock.status();
+    EXPECT_TRUE(read_lock->held());
+    EXPECT_TRUE(Exists(JoinPath(dir, "stowage/gc.lock")));
+    // Shared with writers that add blobs.
+    absl::StatusOr<FileLock> write_lock = s->BlobWriteLock();
+    ASSERT_TRUE(write_lock.ok()) << write_lock.status();
+  }
+  ASSERT_TRUE(RemoveAll(JoinPath(dir, "stowage")).ok());
+  ASSERT_TRUE(s->SetTags({{TagName{"team/app", "v2"}, a}}).ok());
+  EXPECT_TRUE(Exists(JoinPath(dir, "stowage/lock")));
+  EXPECT_EQ(s->Tags()->size(), 2u);
 }
 
 TEST(StoreTest, TagsAreSortedAndForeignEntriesSkipped) {
@@ -269,6 +303,112 @@ TEST(StoreTest, ConcurrentWritersLoseNoTag) {
   }
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(s->Tags()->size(), 40u);
+}
+
+// Writes index.json in place, as skopeo does: truncate, then write.
+void WriteInPlace(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+// index.json of `s` with one more entry, `name` pointing at `d`.
+std::string IndexWith(const Store& s, const oci::Descriptor& d,
+                      const std::string& name) {
+  absl::StatusOr<oci::Index> index = s.layout().ReadIndex();
+  EXPECT_TRUE(index.ok()) << index.status();
+  oci::Descriptor entry = d;
+  entry.SetAnnotation(oci::kRefNameAnnotation, name);
+  index->manifests.push_back(entry);
+  return index->Serialize();
+}
+
+std::vector<std::string> TagNames(const Store& s) {
+  std::vector<std::string> names;
+  absl::StatusOr<std::vector<TagEntry>> tags = s.Tags();
+  EXPECT_TRUE(tags.ok()) << tags.status();
+  if (tags.ok()) {
+    for (const TagEntry& e : *tags) names.push_back(e.name.String());
+  }
+  return names;
+}
+
+TEST(StoreTest, UpdateIndexKeepsAForeignWriteAndStartsOver) {
+  absl::StatusOr<Store> s = Store::Init(NewDir());
+  ASSERT_TRUE(s.ok());
+  oci::Descriptor a = WriteImage(s->layout(), "a");
+  ASSERT_TRUE(s->SetTags({{TagName{"team/old", "v1"}, a}}).ok());
+  const std::string path = JoinPath(s->dir(), "index.json");
+  int calls = 0;
+  absl::Status st = s->UpdateIndex([&](oci::Index& index) {
+    if (++calls == 1) {
+      // Another program writes between our read and our replace.
+      WriteInPlace(path, IndexWith(*s, a, "team/foreign:v1"));
+    }
+    index.manifests.push_back(StoreEntry(a, TagName{"team/mine", "v1"}));
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ(calls, 2);
+  EXPECT_THAT(TagNames(*s), ::testing::ElementsAre("team/foreign:v1", "team/mine:v1",
+                                                   "team/old:v1"));
+}
+
+TEST(StoreTest, UpdateIndexGivesUpOnAnIndexThatKeepsChanging) {
+  absl::StatusOr<Store> s = Store::Init(NewDir());
+  ASSERT_TRUE(s.ok());
+  oci::Descriptor a = WriteImage(s->layout(), "a");
+  const std::string path = JoinPath(s->dir(), "index.json");
+  int calls = 0;
+  absl::Status st = s->UpdateIndex([&](oci::Index& index) {
+    ++calls;
+    WriteInPlace(path, IndexWith(*s, a, absl::StrCat("team/foreign:", calls)));
+    index.manifests.push_back(StoreEntry(a, TagName{"team/mine", "v1"}));
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(st.code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(std::string(st.message()),
+              HasSubstr(path + ": another program changed it each of the 20 times"));
+  EXPECT_EQ(calls, 20);
+  // Nothing of ours was written; every foreign write is there.
+  std::vector<std::string> names = TagNames(*s);
+  EXPECT_EQ(names.size(), 20u);
+  EXPECT_THAT(names, ::testing::Not(::testing::Contains("team/mine:v1")));
+}
+
+TEST(StoreTest, UpdateIndexWaitsForAHalfWrittenIndex) {
+  absl::StatusOr<Store> s = Store::Init(NewDir());
+  ASSERT_TRUE(s.ok());
+  oci::Descriptor a = WriteImage(s->layout(), "a");
+  const std::string path = JoinPath(s->dir(), "index.json");
+  const std::string full = IndexWith(*s, a, "team/foreign:v1");
+  // Another program has truncated index.json and written half of it...
+  WriteInPlace(path, full.substr(0, full.size() / 2));
+  // ... and writes the rest a moment later (well within the 150 ms that
+  // UpdateIndex waits).
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    WriteInPlace(path, full);
+  });
+  absl::Status st = s->SetTags({{TagName{"team/mine", "v1"}, a}});
+  writer.join();
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_THAT(TagNames(*s), ::testing::ElementsAre("team/foreign:v1", "team/mine:v1"));
+}
+
+TEST(StoreTest, UpdateIndexOfAnIndexThatNeverParsesIsDataLoss) {
+  absl::StatusOr<Store> s = Store::Init(NewDir());
+  ASSERT_TRUE(s.ok());
+  const std::string path = JoinPath(s->dir(), "index.json");
+  WriteInPlace(path, R"({"schemaVersion":2,"manifests":[)");
+  int calls = 0;
+  absl::Status st = s->UpdateIndex([&](oci::Index&) {
+    ++calls;
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(st.message()), HasSubstr(path + ": "));
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(*ReadFile(path), R"({"schemaVersion":2,"manifests":[)");
 }
 
 TEST(StoreTest, DefaultStorePath) {

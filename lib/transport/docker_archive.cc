@@ -223,7 +223,7 @@ absl::StatusOr<std::unique_ptr<ImageDestination>> OpenDestination(
     if (!name.ok()) return Annotate(name.status(), location.String());
     ref = *name;
   }
-  ASSIGN_OR_RETURN(ScratchDir dir, ScratchDir::Make(options.scratch, "docker-archive"));
+  ASSIGN_OR_RETURN(ScratchDir dir, StagingFor(where.path, options, "docker-archive"));
   ASSIGN_OR_RETURN(oci::Layout layout,
                    oci::Layout::OpenOrCreate(JoinPath(dir.path(), "layout")));
   return std::unique_ptr<ImageDestination>(

@@ -36,6 +36,14 @@ ScratchDir::~ScratchDir() {
   if (!path_.empty()) RemoveAll(path_).IgnoreError();
 }
 
+absl::StatusOr<ScratchDir> StagingFor(const std::string& file, const OpenOptions& options,
+                                      absl::string_view prefix) {
+  absl::StatusOr<ScratchDir> dir = ScratchDir::Make(options.scratch, prefix);
+  // EACCES, EPERM and EROFS alike.
+  if (dir.ok() || !absl::IsPermissionDenied(dir.status())) return dir;
+  return ScratchDir::Make(Dirname(file), absl::StrCat(".", prefix, "-staging"));
+}
+
 absl::StatusOr<size_t> FdBlobReader::Read(char* buf, size_t size) {
   return ReadSome(fd_, path_, buf, size);
 }

@@ -40,6 +40,13 @@ class ScratchDir {
   std::string path_;
 };
 
+// Where a destination that is one file (an archive) stages what it packs:
+// under `options.scratch` (the store's, so blobs can be linked), or, when
+// that cannot be written (a read-only store), in a hidden folder beside
+// `file` itself.
+absl::StatusOr<ScratchDir> StagingFor(const std::string& file, const OpenOptions& options,
+                                      absl::string_view prefix);
+
 // A BlobReader of an open file, from where it stands to its end.
 class FdBlobReader : public BlobReader {
  public:

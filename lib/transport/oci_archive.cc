@@ -125,7 +125,7 @@ class ArchiveDestination : public LayoutDestination {
 absl::StatusOr<std::unique_ptr<ImageDestination>> OpenDestination(
     const Location& location, const OpenOptions& options) {
   ASSIGN_OR_RETURN(PathRef where, SplitPathRef(location));
-  ASSIGN_OR_RETURN(ScratchDir dir, ScratchDir::Make(options.scratch, "oci-archive"));
+  ASSIGN_OR_RETURN(ScratchDir dir, StagingFor(where.path, options, "oci-archive"));
   if (Exists(where.path)) {
     RETURN_IF_ERROR(archive::ExtractArchive(where.path, dir.path()));
   }

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 extern char** environ;
@@ -120,6 +121,25 @@ Result MakeTinyLayout(const std::string& dir) {
       "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":"
       "\"sha256:%s\",\"size\":%s,\"annotations\":{"
       "\"org.opencontainers.image.ref.name\":\"v1\"}}]}' $md $ms > index.json");
+}
+
+Result MakeLayoutWithLayer(const std::string& dir, int bytes) {
+  return Shell(absl::StrCat(
+      "set -e; mkdir -p ", dir, "/blobs/sha256; cd ", dir, "; printf '{}' > c; ",
+      "c=$(sha256sum c | cut -c1-64); mv c blobs/sha256/$c; ",
+      "head -c ", bytes, " /dev/urandom > l; l=$(sha256sum l | cut -c1-64); ",
+      "ls=$(stat -c %s l); mv l blobs/sha256/$l; ",
+      "printf '{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image."
+      "manifest.v1+json\",\"config\":{\"mediaType\":\"application/vnd.oci."
+      "image.config.v1+json\",\"digest\":\"sha256:%s\",\"size\":2},\"layers\":"
+      "[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":"
+      "\"sha256:%s\",\"size\":%s}]}' $c $l $ls > m; ",
+      "m=$(sha256sum m | cut -c1-64); ms=$(stat -c %s m); mv m blobs/sha256/$m; ",
+      "printf '{\"imageLayoutVersion\":\"1.0.0\"}' > oci-layout; ",
+      "printf '{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/"
+      "vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:%s\",\"size\":%s,"
+      "\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}}]}' "
+      "$m $ms > index.json"));
 }
 
 size_t CountLines(const std::string& s) {

@@ -52,6 +52,12 @@ Result MakeImages(const std::string& dir);
 // only sh and coreutils (no umoci), for tests of names and metadata.
 Result MakeTinyLayout(const std::string& dir);
 
+// Writes into `dir` (made if missing) an OCI layout with one image, "v1",
+// whose one layer is `bytes` random bytes (a tar media type, but not a tar:
+// for tests that move blobs and do not unpack them). Needs only sh and
+// coreutils.
+Result MakeLayoutWithLayer(const std::string& dir, int bytes);
+
 // How many lines `s` holds ('\n' characters).
 size_t CountLines(const std::string& s);
 
