@@ -152,5 +152,33 @@ TEST_F(StoreRaceTest, StowageNeverDropsWhatSkopeoWrote) {
   EXPECT_GT(raced, 0);
 }
 
+// gc while a skopeo copy into the store runs: skopeo writes its blobs
+// under their names long before index.json names them, and gc must not
+// take them for garbage. Each trial runs gc over and over during the copy;
+// afterwards the image skopeo tagged must be whole (export hashes every
+// blob).
+TEST_F(StoreRaceTest, GcDuringASkopeoCopyKeepsItsBlobs) {
+  Result big = MakeLayoutWithLayer(work_ + "/bigger", 96 << 20);
+  ASSERT_EQ(big.exit_code, 0) << big.err;
+  const std::string stowage = StowageBinary();
+  int overlapped = 0;
+  for (int n = 0; n < 5 && !HasFailure(); ++n) {
+    SCOPED_TRACE(absl::StrCat("trial ", n));
+    const std::string store = absl::StrCat(work_, "/gc-store-", n);
+    ASSERT_EQ(Shell(stowage + " init " + store).exit_code, 0);
+    Result r = Shell(absl::StrCat(
+        "skopeo copy -q oci:", work_, "/bigger:v1 oci:", store, ":team/skopeo:v1 & pid=$!; ",
+        "runs=0; while kill -0 $pid 2>/dev/null; do ", stowage, " gc --store ", store,
+        " >/dev/null || exit 3; runs=$((runs + 1)); done; wait $pid || exit 4; echo $runs"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    if (std::stoi(Trim(r.out)) > 1) ++overlapped;
+    Result exp = Shell(absl::StrCat(stowage, " export -q --store ", store,
+                                    " team/skopeo:v1 oci:", work_, "/out-", n));
+    EXPECT_EQ(exp.exit_code, 0) << exp.err;
+    Shell("rm -rf " + store);
+  }
+  EXPECT_GT(overlapped, 0) << "no gc ran during a copy";
+}
+
 }  // namespace
 }  // namespace stowage
