@@ -66,8 +66,9 @@ struct ImportResult {
 
 // Merges a bundle into the store. Every blob is checked against its digest
 // and size as it streams in and enters the store through the store's own
-// path (a private staging folder under Store::TempDir, then
-// oci::TransferBlobs, holding Store::BlobWriteLock); blobs the store has
+// path (transport::LayoutWriter: written under a temporary name in the
+// store's blob folder, named after one syncfs, holding
+// Store::BlobWriteLock); blobs the store has
 // are skipped unread where the input can seek. Nothing is tagged unless
 // the whole bundle is sound; then its tags are set and its repositories'
 // metadata merged into the catalog (what the bundle says about a field

@@ -307,6 +307,31 @@ absl::StatusOr<std::string> FetchManifest(transport::ImageSource& source,
   return bytes;
 }
 
+absl::StatusOr<Stats> CopyBlobs(transport::ImageSource& source,
+                                transport::ImageDestination& destination,
+                                const std::vector<oci::Descriptor>& blobs,
+                                const Options& options) {
+  Stats stats;
+  // Every size the destination reports is checked before anything moves.
+  std::vector<oci::Descriptor> todo;
+  std::set<std::string> seen;
+  uint64_t todo_bytes = 0;
+  for (const oci::Descriptor& d : blobs) {
+    if (!seen.insert(d.digest()).second) continue;
+    ASSIGN_OR_RETURN(bool present, Present(destination, d, source.name()));
+    if (present) {
+      ++stats.blobs_present;
+      stats.bytes_present += d.size();
+    } else {
+      todo.push_back(d);
+      todo_bytes += d.size();
+    }
+  }
+  if (options.progress != nullptr) options.progress->Start(todo.size(), todo_bytes);
+  RETURN_IF_ERROR(MoveBlobs(source, destination, std::move(todo), options, stats));
+  return stats;
+}
+
 absl::StatusOr<Result> CopyImages(transport::ImageSource& source,
                                   transport::ImageDestination& destination,
                                   const std::vector<Item>& items,
@@ -318,31 +343,22 @@ absl::StatusOr<Result> CopyImages(transport::ImageSource& source,
     RETURN_IF_ERROR(Walk(source, root, g));
     result.items.push_back(Item{std::move(root), item.ref});
   }
-  // Every size the destination reports is checked before anything moves.
-  std::vector<oci::Descriptor> todo;
-  uint64_t todo_bytes = 0;
-  for (const oci::Descriptor& d : g.blobs) {
-    ASSIGN_OR_RETURN(bool present, Present(destination, d, source.name()));
-    if (present) {
-      ++result.stats.blobs_present;
-      result.stats.bytes_present += d.size();
-    } else {
-      todo.push_back(d);
-      todo_bytes += d.size();
-    }
-  }
+  // Sizes of manifests the destination has are checked before anything
+  // moves, as CopyBlobs checks those of the other blobs.
   std::vector<const std::pair<oci::Descriptor, std::string>*> manifests;
+  uint64_t present_count = 0, present_bytes = 0;
   for (const auto& m : g.manifests) {
     ASSIGN_OR_RETURN(bool present, Present(destination, m.first, source.name()));
-    if (present) {
-      ++result.stats.blobs_present;
-      result.stats.bytes_present += m.first.size();
-    } else {
+    if (!present) {
       manifests.push_back(&m);
+      continue;
     }
+    ++present_count;
+    present_bytes += m.first.size();
   }
-  if (options.progress != nullptr) options.progress->Start(todo.size(), todo_bytes);
-  RETURN_IF_ERROR(MoveBlobs(source, destination, std::move(todo), options, result.stats));
+  ASSIGN_OR_RETURN(result.stats, CopyBlobs(source, destination, g.blobs, options));
+  result.stats.blobs_present += present_count;
+  result.stats.bytes_present += present_bytes;
   for (const auto* m : manifests) {
     RETURN_IF_ERROR(destination.PutManifest(m->first, m->second));
     ++result.stats.blobs_copied;

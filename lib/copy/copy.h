@@ -75,6 +75,16 @@ absl::StatusOr<Result> CopyImages(transport::ImageSource& source,
                                   const std::vector<Item>& items,
                                   const Options& options);
 
+// Copies blobs by descriptor, with no graph to walk, for callers that
+// planned the graph themselves (publish): those the destination lacks,
+// checked as CopyImages checks them (a size the destination reports that
+// differs from the descriptor's is DataLoss); `platform` is not used. The
+// destination's Commit is the caller's.
+absl::StatusOr<Stats> CopyBlobs(transport::ImageSource& source,
+                                transport::ImageDestination& destination,
+                                const std::vector<oci::Descriptor>& blobs,
+                                const Options& options);
+
 // The bytes of manifest `d` from `source`, checked against `d`'s size and
 // digest (DataLoss naming the source and the digest when they differ).
 absl::StatusOr<std::string> FetchManifest(transport::ImageSource& source,

@@ -88,39 +88,6 @@ class Layout {
 // annotations are dropped, the ref name annotation set when not "".
 Descriptor IndexEntry(const Descriptor& image, absl::string_view ref_name);
 
-// How blobs move between layouts.
-struct TransferOptions {
-  // Hard-link instead of copying where both are on one filesystem.
-  bool allow_links = true;
-  // Hash (and fsync) linked blobs before they are linked in. Copies are
-  // always hashed while they stream. Turned off only for sources already
-  // verified and durable (the store's own blobs).
-  bool verify_links = true;
-  // Link only source files every user may read (mode 0444 or more); copy
-  // others, as 0644. For trees a web server must read.
-  bool link_only_world_readable = false;
-  // Threads hashing and copying blobs at once; 0 means one per core.
-  int threads = 0;
-  Progress* progress = nullptr;
-};
-
-struct TransferStats {
-  uint64_t blobs_copied = 0;
-  uint64_t blobs_linked = 0;
-  uint64_t blobs_present = 0;
-  uint64_t bytes_copied = 0;
-  uint64_t bytes_linked = 0;
-};
-
-// Puts every blob in `blobs` (duplicates allowed) from `src` into `dst`,
-// verifying each against its descriptor. Blobs `dst` already has are
-// skipped. On error (a missing blob is NotFound, a mismatch DataLoss, both
-// naming the blob and the source path) the blobs already placed stay: they
-// are complete and verified, and unreachable until an index names them.
-absl::StatusOr<TransferStats> TransferBlobs(const Layout& src, const Layout& dst,
-                                            const std::vector<Descriptor>& blobs,
-                                            const TransferOptions& options);
-
 // Hashes a file in full and compares it with `d`. DataLoss on mismatch.
 absl::Status VerifyBlobFile(const std::string& path, const Descriptor& d,
                             Progress* progress = nullptr);

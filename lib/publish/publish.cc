@@ -24,6 +24,7 @@
 #include "lib/json/json_writer.h"
 #include "lib/catalog/catalog_store.h"
 #include "lib/catalog/metadata.h"
+#include "lib/copy/copy.h"
 #include "lib/markdown/markdown.h"
 #include "lib/publish/catalog.h"
 #include "lib/site/site.h"
@@ -31,6 +32,9 @@
 #include "lib/oci/layout.h"
 #include "lib/oci/media_types.h"
 #include "lib/reference/reference.h"
+
+#include "lib/transport/layout_io.h"
+#include "lib/transport/store_transport.h"
 
 namespace stowage::publish {
 namespace {
@@ -373,6 +377,40 @@ absl::flat_hash_map<absl::string_view, absl::string_view> PreviousFingerprints(
   return out;
 }
 
+// OUTDIR's blob folder as a copy destination: blobs only (publish writes
+// OUTDIR's index.json itself, when every tag is published), linked only
+// from store files every user may read (a web server must read them).
+class PublishedBlobs : public transport::LayoutDestination {
+ public:
+  explicit PublishedBlobs(const oci::Layout& out)
+      : LayoutDestination(out, absl::StrCat("the published tree ", out.dir()), "",
+                          Options()) {}
+
+ protected:
+  absl::Status WriteRefs() override { return absl::OkStatus(); }
+
+ private:
+  static transport::LayoutWriter::Options Options() {
+    transport::LayoutWriter::Options o;
+    o.link_only_world_readable = true;
+    return o;
+  }
+};
+
+// Puts the plan's blobs into OUTDIR through the copy engine: each one the
+// tree lacks is hashed as it is linked or copied, so that a blob damaged in
+// the store since it came in is never served under a digest it no longer
+// has; one the tree has must have its size.
+absl::Status CopyBlobsOut(const store::Store& store, const oci::Layout& out,
+                          const std::vector<oci::Descriptor>& blobs, Progress* progress) {
+  std::unique_ptr<transport::ImageSource> source = transport::StoreSource(store);
+  PublishedBlobs dest(out);
+  copy::Options options;
+  options.progress = progress;
+  RETURN_IF_ERROR(copy::CopyBlobs(*source, dest, blobs, options).status());
+  return dest.Commit();
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> RegistryHost(absl::string_view base_url) {
@@ -526,15 +564,7 @@ absl::StatusOr<PublishReport> Publish(const store::Store& store,
     blobs.push_back(oci::Descriptor::Make("application/octet-stream", digest, size));
     report.blob_bytes += size;
   }
-  oci::TransferOptions transfer;
-  // Hashed as they are linked: a blob damaged in the store since it came in
-  // is never served under a digest it no longer has.
-  transfer.verify_links = true;
-  transfer.link_only_world_readable = true;
-  transfer.progress = options.progress;
-  ASSIGN_OR_RETURN(oci::TransferStats stats,
-                   oci::TransferBlobs(store.layout(), *out, blobs, transfer));
-  (void)stats;
+  RETURN_IF_ERROR(CopyBlobsOut(store, *out, blobs, options.progress));
 
   TreeWriter writer(out_root, &report, fresh);
   // Blobs made here (referrers indexes) go beside the store's.
