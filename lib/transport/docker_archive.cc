@@ -187,31 +187,15 @@ absl::StatusOr<std::unique_ptr<ImageSource>> OpenSource(const Location& location
       std::move(index), location.String(), where.ref, std::move(images)));
 }
 
-class DockerArchiveDestination : public LayoutDestination {
+// Docker's names, single images only; written by LayoutToDockerArchive.
+class DockerArchiveDestination : public PackedDestination {
  public:
-  DockerArchiveDestination(oci::Layout layout, std::string name, std::string ref,
-                           ScratchDir dir, std::string path)
-      : LayoutDestination(std::move(layout), std::move(name), std::move(ref),
-                          LayoutWriter::Options{/*durable=*/false}),
-        dir_(std::move(dir)),
-        path_(std::move(path)) {}
-
+  using PackedDestination::PackedDestination;
   bool holds_indexes() const override { return false; }
   std::string DefaultRef(const std::string& repository,
                          const std::string& tag) const override {
     return archive::FamiliarName(repository, tag);
   }
-
-  absl::Status Commit() override {
-    RETURN_IF_ERROR(LayoutDestination::Commit());
-    std::string tree = JoinPath(dir_.path(), "tree");
-    RETURN_IF_ERROR(MakeDirs(tree));
-    return archive::LayoutToDockerArchive(writer().layout(), tree, path_);
-  }
-
- private:
-  ScratchDir dir_;
-  std::string path_;
 };
 
 absl::StatusOr<std::unique_ptr<ImageDestination>> OpenDestination(
@@ -226,9 +210,14 @@ absl::StatusOr<std::unique_ptr<ImageDestination>> OpenDestination(
   ASSIGN_OR_RETURN(ScratchDir dir, StagingFor(where.path, options, "docker-archive"));
   ASSIGN_OR_RETURN(oci::Layout layout,
                    oci::Layout::OpenOrCreate(JoinPath(dir.path(), "layout")));
-  return std::unique_ptr<ImageDestination>(
-      new DockerArchiveDestination(std::move(layout), location.String(), ref,
-                                   std::move(dir), where.path));
+  std::string path = where.path;
+  return std::unique_ptr<ImageDestination>(new DockerArchiveDestination(
+      std::move(layout), location.String(), ref, std::move(dir),
+      [path](const oci::Layout& staged, const ScratchDir& dir) -> absl::Status {
+        std::string tree = JoinPath(dir.path(), "tree");
+        RETURN_IF_ERROR(MakeDirs(tree));
+        return archive::LayoutToDockerArchive(staged, tree, path);
+      }));
 }
 
 const bool registered = RegisterTransport(TransportInfo{

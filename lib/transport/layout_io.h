@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "lib/base/status_macros.h"
 #include "lib/fs/file.h"
 #include "lib/oci/layout.h"
 #include "lib/transport/transport.h"
@@ -195,6 +196,29 @@ class LayoutDestination : public ImageDestination {
   std::string given_ref_;
   mutable std::mutex mu_;
   std::vector<std::pair<std::string, oci::Descriptor>> refs_;
+};
+
+// A destination that is one file (an archive): a layout staged in a
+// private folder (StagingFor), made into the file by `pack` at Commit,
+// after the blobs and refs are in the staged layout.
+class PackedDestination : public LayoutDestination {
+ public:
+  using Pack = std::function<absl::Status(const oci::Layout& staged, const ScratchDir& dir)>;
+  PackedDestination(oci::Layout layout, std::string name, std::string given_ref,
+                    ScratchDir dir, Pack pack)
+      : LayoutDestination(std::move(layout), std::move(name), std::move(given_ref),
+                          LayoutWriter::Options{/*durable=*/false}),
+        dir_(std::move(dir)),
+        pack_(std::move(pack)) {}
+
+  absl::Status Commit() override {
+    RETURN_IF_ERROR(LayoutDestination::Commit());
+    return pack_(writer().layout(), dir_);
+  }
+
+ private:
+  ScratchDir dir_;
+  Pack pack_;
 };
 
 }  // namespace stowage::transport

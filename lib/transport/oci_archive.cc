@@ -102,26 +102,6 @@ absl::StatusOr<std::unique_ptr<ImageSource>> OpenSource(const Location& location
       std::move(index), location.String(), where.ref, std::move(layout_index)));
 }
 
-// A layout staged in a private folder, packed into the archive at Commit.
-class ArchiveDestination : public LayoutDestination {
- public:
-  ArchiveDestination(oci::Layout layout, std::string name, std::string ref,
-                     ScratchDir dir, std::string path)
-      : LayoutDestination(std::move(layout), std::move(name), std::move(ref),
-                          LayoutWriter::Options{/*durable=*/false}),
-        dir_(std::move(dir)),
-        path_(std::move(path)) {}
-
-  absl::Status Commit() override {
-    RETURN_IF_ERROR(LayoutDestination::Commit());
-    return archive::PackDirectory(dir_.path(), path_);
-  }
-
- private:
-  ScratchDir dir_;
-  std::string path_;
-};
-
 absl::StatusOr<std::unique_ptr<ImageDestination>> OpenDestination(
     const Location& location, const OpenOptions& options) {
   ASSIGN_OR_RETURN(PathRef where, SplitPathRef(location));
@@ -130,9 +110,12 @@ absl::StatusOr<std::unique_ptr<ImageDestination>> OpenDestination(
     RETURN_IF_ERROR(archive::ExtractArchive(where.path, dir.path()));
   }
   ASSIGN_OR_RETURN(oci::Layout layout, oci::Layout::OpenOrCreate(dir.path()));
-  return std::unique_ptr<ImageDestination>(
-      new ArchiveDestination(std::move(layout), location.String(), where.ref,
-                             std::move(dir), where.path));
+  std::string path = where.path;
+  return std::unique_ptr<ImageDestination>(new PackedDestination(
+      std::move(layout), location.String(), where.ref, std::move(dir),
+      [path](const oci::Layout&, const ScratchDir& staged) {
+        return archive::PackDirectory(staged.path(), path);
+      }));
 }
 
 const bool registered = RegisterTransport(TransportInfo{
