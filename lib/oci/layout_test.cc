@@ -21,9 +21,11 @@ namespace stowage::oci {
 namespace {
 
 using ::stowage::oci::oci_testing::AddBlob;
+using ::stowage::oci::oci_testing::Bytes;
 using ::stowage::oci::oci_testing::DescriptorOf;
 using ::stowage::oci::oci_testing::FakeProgress;
 using ::stowage::oci::oci_testing::NewLayout;
+using ::stowage::oci::oci_testing::TempFilesIn;
 using ::stowage::oci::oci_testing::NewTempDir;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -33,32 +35,6 @@ constexpr char kLayer[] = "application/vnd.oci.image.layer.v1.tar";
 constexpr char kLayoutMarker[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
 
 std::string Msg(const absl::Status& s) { return std::string(s.message()); }
-
-// Names in `layout`'s blobs/sha256 that are temporary files.
-std::vector<std::string> TempFilesIn(const Layout& layout) {
-  std::vector<std::string> out;
-  absl::StatusOr<std::vector<std::string>> names =
-      ListDir(JoinPath(layout.dir(), "blobs/sha256"));
-  EXPECT_TRUE(names.ok()) << names.status();
-  if (!names.ok()) return out;
-  for (const std::string& n : *names) {
-    if (absl::StartsWith(n, ".tmp")) out.push_back(n);
-  }
-  return out;
-}
-
-// Deterministic bytes of a given length, different per seed.
-std::string Bytes(size_t n, int seed) {
-  std::string s(n, '\0');
-  uint32_t x = 2463534242u + seed * 7919u;
-  for (size_t i = 0; i < n; ++i) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    s[i] = static_cast<char>(x);
-  }
-  return s;
-}
 
 // ---------------------------------------------------------------------------
 // Open / OpenOrCreate

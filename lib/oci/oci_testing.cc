@@ -4,9 +4,11 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "lib/crypto/sha256.h"
+#include "lib/fs/file.h"
 #include "lib/json/json_value.h"
 #include "lib/oci/media_types.h"
 
@@ -114,6 +116,30 @@ uint64_t FakeProgress::bytes() const {
 uint64_t FakeProgress::blobs_done() const {
   std::lock_guard<std::mutex> lock(mu_);
   return blobs_done_;
+}
+
+std::vector<std::string> TempFilesIn(const Layout& layout) {
+  std::vector<std::string> out;
+  absl::StatusOr<std::vector<std::string>> names =
+      ListDir(JoinPath(layout.dir(), "blobs/sha256"));
+  EXPECT_TRUE(names.ok()) << names.status();
+  if (!names.ok()) return out;
+  for (const std::string& n : *names) {
+    if (absl::StartsWith(n, ".tmp")) out.push_back(n);
+  }
+  return out;
+}
+
+std::string Bytes(size_t n, int seed) {
+  std::string s(n, '\0');
+  uint32_t x = 2463534242u + seed * 7919u;
+  for (size_t i = 0; i < n; ++i) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    s[i] = static_cast<char>(x);
+  }
+  return s;
 }
 
 }  // namespace stowage::oci::oci_testing

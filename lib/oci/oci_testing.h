@@ -40,6 +40,12 @@ std::string ImageManifestJson(const Descriptor& config,
 // The JSON of an OCI index (with "mediaType").
 std::string IndexJson(const std::vector<Descriptor>& manifests);
 
+// Names in `layout`'s blobs/sha256 that are temporary files (".tmp...").
+std::vector<std::string> TempFilesIn(const Layout& layout);
+
+// Deterministic bytes of a given length, different per seed.
+std::string Bytes(size_t n, int seed);
+
 // A thread-safe Progress that records what it is told.
 class FakeProgress : public Progress {
  public:
