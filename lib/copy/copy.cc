@@ -118,12 +118,6 @@ class FdView : public transport::BlobReader {
   const std::string& path_;
 };
 
-// Where a blob of `source` is, for messages: its file, or the source.
-std::string WhereIs(transport::ImageSource& source, const oci::Descriptor& d) {
-  std::string file = source.BlobFile(d);
-  return file.empty() ? source.name() : file;
-}
-
 VerifyingReader::Mismatch SourceMismatch(const transport::ImageSource& source,
                                          const oci::Descriptor& d) {
   return [&source, &d](absl::string_view what) { return source.BlobMismatch(d, what); };
@@ -295,14 +289,13 @@ absl::StatusOr<std::string> FetchManifest(transport::ImageSource& source,
         " bytes, more than a manifest may have (", oci::kMaxSmallBlob, ")"));
   }
   ASSIGN_OR_RETURN(std::string bytes, source.GetManifest(d));
-  std::string where = WhereIs(source, d);
   if (bytes.size() != static_cast<uint64_t>(d.size())) {
-    return BlobError(d, where, absl::StrCat("has ", bytes.size(),
+    return source.BlobMismatch(d, absl::StrCat("has ", bytes.size(),
                                            " bytes, its descriptor says ", d.size()));
   }
   std::string actual = Sha256::DigestOf(bytes);
   if (actual != d.digest()) {
-    return BlobError(d, where, absl::StrCat("content hashes to ", actual));
+    return source.BlobMismatch(d, absl::StrCat("content hashes to ", actual));
   }
   return bytes;
 }

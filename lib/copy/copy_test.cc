@@ -38,21 +38,11 @@ std::string Msg(const absl::Status& s) { return std::string(s.message()); }
 
 // What TransferBlobs did, through the engine: blobs from a layout source
 // into a layout destination, committed unless the copy failed.
-struct CopyOptions {
-  bool allow_links = true;
-  int threads = 0;
-  Progress* progress = nullptr;
-};
-
 absl::StatusOr<Stats> Copy(const Layout& src, const Layout& dst,
-                           const std::vector<Descriptor>& blobs, const CopyOptions& o) {
+                           const std::vector<Descriptor>& blobs, const Options& options) {
   transport::LayoutSource source(src, "oci:" + src.dir());
   transport::LayoutDestination dest(dst, "oci:" + dst.dir(), "",
                                     transport::LayoutWriter::Options{});
-  Options options;
-  options.allow_links = o.allow_links;
-  options.threads = o.threads;
-  options.progress = o.progress;
   absl::StatusOr<Stats> stats = CopyBlobs(source, dest, blobs, options);
   if (!stats.ok()) return stats.status();
   absl::Status committed = dest.Commit();
@@ -99,7 +89,7 @@ void ExpectSameBlobs(const Layout& src, const Layout& dst,
 TEST(CopyBlobsTest, Copies) {
   Source src = MakeSource();
   Layout dst = NewLayout();
-  CopyOptions options;
+  Options options;
   options.allow_links = false;
   absl::StatusOr<Stats> stats =
       Copy(src.layout, dst, src.blobs, options);
@@ -121,7 +111,7 @@ TEST(CopyBlobsTest, Copies) {
 TEST(CopyBlobsTest, Links) {
   Source src = MakeSource();
   Layout dst = NewLayout();
-  CopyOptions options;  // allow_links by default; both under TempDir()
+  Options options;  // allow_links by default; both under TempDir()
   absl::StatusOr<Stats> stats =
       Copy(src.layout, dst, src.blobs, options);
   ASSERT_TRUE(stats.ok()) << stats.status();
@@ -141,7 +131,7 @@ TEST(CopyBlobsTest, Links) {
 TEST(CopyBlobsTest, LinkedBlobsAreHashed) {
   Source src = MakeSource(3);
   Layout dst = NewLayout();
-  CopyOptions options;
+  Options options;
   FakeProgress progress;
   options.progress = &progress;
   absl::StatusOr<Stats> stats =
@@ -155,7 +145,7 @@ TEST(CopyBlobsTest, LinkedBlobsAreHashed) {
 TEST(CopyBlobsTest, SkipsPresentBlobsAndDuplicates) {
   Source src = MakeSource(4);
   Layout dst = NewLayout();
-  CopyOptions options;
+  Options options;
   options.allow_links = false;
   // The first two are there already.
   ASSERT_TRUE(Copy(src.layout, dst, {src.blobs[0], src.blobs[1]}, options)
@@ -204,7 +194,7 @@ TEST_P(CopyModeTest, CorruptedSourceBlobIsNotPlaced) {
   ASSERT_TRUE(WriteFileAtomic(src.layout.BlobPath(bad.digest()), tampered).ok());
 
   Layout dst = NewLayout();
-  CopyOptions options;
+  Options options;
   options.allow_links = allow_links;
   options.threads = 2;
   absl::StatusOr<Stats> stats =
@@ -230,7 +220,7 @@ TEST_P(CopyModeTest, WrongSizeSourceBlobIsDataLoss) {
   Descriptor wrong = Descriptor::Make(kLayer, src.blobs[1].digest(),
                                       src.blobs[1].size() + 1);
   Layout dst = NewLayout();
-  CopyOptions options;
+  Options options;
   options.allow_links = GetParam();
   absl::StatusOr<Stats> stats =
       Copy(src.layout, dst, {wrong}, options);
@@ -247,7 +237,7 @@ TEST_P(CopyModeTest, MissingBlobIsNotFound) {
   std::vector<Descriptor> blobs = src.blobs;
   blobs.push_back(missing);
   Layout dst = NewLayout();
-  CopyOptions options;
+  Options options;
   options.allow_links = GetParam();
   options.threads = 1;
   absl::StatusOr<Stats> stats = Copy(src.layout, dst, blobs, options);
@@ -265,7 +255,7 @@ TEST_P(CopyModeTest, OneThreadOrFourGiveTheSameResult) {
   for (int threads : {1, 4}) {
     SCOPED_TRACE(threads);
     Layout dst = NewLayout();
-    CopyOptions options;
+    Options options;
     options.allow_links = GetParam();
     options.threads = threads;
     FakeProgress progress;
@@ -302,7 +292,7 @@ INSTANTIATE_TEST_SUITE_P(CopyAndLink, CopyModeTest, ::testing::Bool(),
 TEST(CopyBlobsTest, DefaultThreadCount) {
   Source src = MakeSource(5);
   Layout dst = NewLayout();
-  CopyOptions options;
+  Options options;
   options.threads = 0;  // one per core
   options.allow_links = false;
   absl::StatusOr<Stats> stats =
