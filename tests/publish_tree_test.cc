@@ -311,7 +311,7 @@ TEST_F(PublishTreeTest, RefusesAFolderItDidNotWrite) {
   ASSERT_EQ(Shell("mkdir -p " + mine + " && echo keep > " + mine + "/notes.txt").exit_code, 0);
   Result r = S({"publish", mine});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("not empty and is not an OCI image layout"));
+  EXPECT_THAT(r.err, HasSubstr("is not empty and is not a stowage publish"));
   EXPECT_EQ(Trim(Shell("cat " + mine + "/notes.txt").out), "keep");
   Result bad = S({"publish", work_ + "/x", "--server", "iis"});
   EXPECT_EQ(bad.exit_code, 1);

@@ -22,6 +22,7 @@ struct PublishFlags {
   std::string listen = "127.0.0.1:8080";
   std::string base_url;
   bool full = false;
+  bool wait = false;
   bool no_catalog = false;
   std::string templates;
   bool quiet = false;
@@ -35,6 +36,7 @@ int RunPublish(const PublishFlags& flags) {
   options.listen = flags.listen;
   options.base_url = flags.base_url;
   options.full = flags.full;
+  options.wait = flags.wait;
   options.catalog = !flags.no_catalog;
   options.templates_dir = flags.templates;
   options.servers.clear();
@@ -85,8 +87,9 @@ Command AddPublishCommand(CLI::App& root) {
       "publish",
       "Render the store as a static registry that nginx, Apache, Caddy or S3 serve");
   app->add_option("OUTDIR", flags->out_dir,
-                  "A new folder, or the folder of an earlier publish (updated in "
-                  "place: only what changed is written)")
+                  "A new or empty folder, or the folder of an earlier publish "
+                  "(updated in place: only what changed is written). Never the "
+                  "store, a folder inside it, or one holding it")
       ->required();
   app->add_option("--repo", flags->repos,
                   "Publish only repositories matching this pattern ('*' matches "
@@ -109,9 +112,13 @@ Command AddPublishCommand(CLI::App& root) {
                   "always ask for /v2/ at the root); used in the pull commands "
                   "shown");
   app->add_flag("--full", flags->full,
-                "Check and rewrite every file, and delete blobs no longer "
-                "published (by default, repositories whose tags have not "
-                "changed since the last publish into OUTDIR are skipped)");
+                "Check and rewrite every file, hash every published blob again, "
+                "and delete blobs no longer published (by default, repositories "
+                "whose tags have not changed since the last publish into OUTDIR "
+                "are skipped, and blobs are hashed once, when they enter OUTDIR)");
+  app->add_flag("--wait", flags->wait,
+                "If another publish is writing OUTDIR, wait for it to finish "
+                "(default: fail at once, naming its pid)");
   app->add_flag("--no-catalog", flags->no_catalog,
                 "Publish the pull API only, without the HTML catalog (home, "
                 "namespace and repository pages, search)");
@@ -126,7 +133,10 @@ Command AddPublishCommand(CLI::App& root) {
       "www/index.html the catalog (descriptions, badges and stars from "
       "'stowage repo'). OUTDIR/nginx, apache, caddy and s3 hold the "
       "configuration; OUTDIR itself is an OCI layout of the published "
-      "images, each blob stored once.\n\n"
+      "images, each blob stored once. stowage-publish.marker marks OUTDIR as "
+      "publish's own: files in it that publish did not write may be deleted. "
+      "A publish that fails or is stopped leaves no state file, and the next "
+      "publish rebuilds the tree in full.\n\n"
       "Examples:\n"
       "  stowage publish /srv/registry --server nginx,caddy\n"
       "  nginx -p /srv/registry/nginx -c /srv/registry/nginx/nginx.conf\n"

@@ -117,6 +117,11 @@ absl::StatusOr<Layout> Layout::OpenOrCreate(const std::string& dir) {
           dir, ": exists, is not empty and is not an OCI image layout"));
     }
   }
+  return OpenOrCreateIn(dir);
+}
+
+absl::StatusOr<Layout> Layout::OpenOrCreateIn(const std::string& dir) {
+  if (Exists(JoinPath(dir, "oci-layout"))) return Open(dir);
   RETURN_IF_ERROR(MakeDirs(JoinPath(dir, "blobs/sha256")));
   Layout layout(dir);
   if (!Exists(JoinPath(dir, "index.json"))) {

@@ -56,6 +56,9 @@ class Layout {
   // empty directory. A non-empty directory that is not a layout is
   // FailedPrecondition.
   static absl::StatusOr<Layout> OpenOrCreate(const std::string& dir);
+  // Opens `dir`, or makes a layout in it whatever else it holds: for a
+  // caller that owns the folder (publish, whose OUTDIR holds its own files).
+  static absl::StatusOr<Layout> OpenOrCreateIn(const std::string& dir);
 
   // The layout at `dir` without looking at it: for a writer that makes it
   // (OpenOrCreate) before it writes.

@@ -11,6 +11,7 @@
 //                                          www/_blobs a symbolic link to
 //                                          blobs/sha256 for the rewrites
 //   nginx/ apache/ caddy/ s3/              configuration per --server
+//   stowage-publish.{marker,lock,state}    publish's own (out_dir.h, state.h)
 //
 // Publishing is deterministic (the same store gives the same bytes) and
 // incremental: files that are already right are left alone, changed ones are
@@ -48,6 +49,8 @@ struct PublishOptions {
   // skipped whole (with nginx and Apache; Caddy and S3 configurations name
   // every file, so they always get a full publish).
   bool full = false;
+  // Wait for another publish into out_dir to finish instead of failing.
+  bool wait = false;
   // The HTML catalog (lib/site) beside the pull API, from the store's
   // repository metadata; `templates_dir` replaces the embedded templates.
   bool catalog = true;
@@ -76,7 +79,11 @@ struct PublishReport {
 // Returns HOST[:PORT]. InvalidArgument names what is wrong.
 absl::StatusOr<std::string> RegistryHost(absl::string_view base_url);
 
-// Publishes `store` into options.out_dir (created if missing). A non-empty
+// Publishes `store` into options.out_dir (created if missing), in phases:
+// prepare (settings checked, OUTDIR claimed and locked, see out_dir.h),
+// plan (every file decided, collisions found), write blobs (each hashed as
+// it enters OUTDIR; all of them again with --full), write manifests and
+// tags, catalog, server configs, prune, commit state (state.h). A non-empty
 // folder that is not an earlier publish is FailedPrecondition: publish never
 // deletes files it did not write.
 absl::StatusOr<PublishReport> Publish(const store::Store& store,
