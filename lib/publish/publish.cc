@@ -176,11 +176,17 @@ absl::StatusOr<std::vector<std::string>> RemoveDamagedBlobs(
   std::mutex mu;
   absl::Status error;
   std::vector<std::string> damaged;
+  if (progress != nullptr) {
+    uint64_t bytes = 0;
+    for (const oci::Descriptor& d : blobs) bytes += static_cast<uint64_t>(d.size());
+    progress->Start(blobs.size(), bytes);
+  }
   auto work = [&] {
     for (size_t i = next++; i < blobs.size(); i = next++) {
       const std::string path = out.BlobPath(blobs[i].digest());
       if (!Exists(path)) continue;
       absl::StatusOr<bool> ok = Intact(path, blobs[i].digest(), progress);
+      if (progress != nullptr) progress->BlobDone();
       std::lock_guard<std::mutex> lock(mu);
       if (!ok.ok()) {
         if (error.ok()) error = ok.status();
