@@ -122,6 +122,21 @@ std::string HolderPid(const Fd& fd, const std::string& path) {
   return "unknown";
 }
 
+// The folders publish writes into must be its own folders, not symbolic
+// links someone put there to send its writes and deletions elsewhere.
+absl::Status CheckOwnFolders(const std::string& out_dir, const std::string& root) {
+  for (const char* name : {"www", "blobs", "blobs/sha256", "nginx", "apache", "caddy", "s3",
+                           "index.json", kStateFile, kMarkerFile}) {
+    absl::StatusOr<FileInfo> info = Stat(JoinPath(root, name));
+    if (info.ok() && info->is_symlink) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "OUTDIR \"", out_dir, "\": ", name, " is a symbolic link; publish writes only into "
+          "files and folders of its own (remove the link)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Fd> Lock(const std::string& out_dir, const std::string& root, bool wait) {
   std::string path = JoinPath(root, kLockFile);
   int raw = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -159,6 +174,7 @@ absl::StatusOr<OutDirClaim> OutDirClaim::Claim(const std::string& out_dir,
   RETURN_IF_ERROR(MakeDirs(claim.root_));
   ASSIGN_OR_RETURN(claim.lock_, Lock(out_dir, claim.root_, wait));
   ASSIGN_OR_RETURN(claim.fresh_, CheckOwned(out_dir, claim.root_));
+  RETURN_IF_ERROR(CheckOwnFolders(out_dir, claim.root_));
   std::string marker = JoinPath(claim.root_, kMarkerFile);
   if (!Exists(marker)) {
     RETURN_IF_ERROR(WriteFileAtomic(marker, kMarkerText));

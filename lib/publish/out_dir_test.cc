@@ -111,6 +111,17 @@ TEST_F(OutDirTest, AbandonRemovesANewFolderThatGotNothing) {
   EXPECT_TRUE(Exists(JoinPath(kept, kMarkerFile)));
 }
 
+TEST_F(OutDirTest, LinkedFoldersAreRefused) {
+  std::string out = JoinPath(base_, "linked");
+  ASSERT_TRUE(OutDirClaim::Claim(out, store_).ok());
+  std::string elsewhere = JoinPath(base_, "elsewhere");
+  ASSERT_TRUE(MakeDirs(elsewhere).ok());
+  ASSERT_EQ(symlink(elsewhere.c_str(), JoinPath(out, "www").c_str()), 0);
+  absl::StatusOr<OutDirClaim> claim = OutDirClaim::Claim(out, store_);
+  EXPECT_TRUE(absl::IsFailedPrecondition(claim.status())) << claim.status();
+  EXPECT_THAT(claim.status().message(), HasSubstr("www is a symbolic link"));
+}
+
 TEST_F(OutDirTest, OnePublisherAtATime) {
   std::string out = JoinPath(base_, "busy");
   absl::StatusOr<OutDirClaim> first = OutDirClaim::Claim(out, store_);
