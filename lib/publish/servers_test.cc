@@ -201,6 +201,8 @@ TEST(ServerFilesTest, QuotesPathsForEachSyntax) {
   EXPECT_THAT(Content(nginx, "nginx/stowage-server.conf"),
               HasSubstr("root \"/srv/registry/www\";"));
   EXPECT_THAT(Content(nginx, "nginx/nginx.conf"), HasSubstr("listen \"[::1]:8080\";"));
+  std::vector<GeneratedFile> apache_conf = ServerFiles(Server::kApache, plan, o);
+  EXPECT_THAT(Content(apache_conf, "apache/httpd.conf"), HasSubstr("Listen \"[::1]:8080\"\n"));
   EXPECT_THAT(Content(nginx, "nginx/nginx.conf"),
               HasSubstr("load_module /usr/lib/nginx/modules/ngx_http_js_module.so;"));
   EXPECT_THAT(Content(nginx, "nginx/stowage-http.conf"),
@@ -214,7 +216,7 @@ TEST(ServerFilesTest, QuotesPathsForEachSyntax) {
                         "\"application/vnd.oci.image.manifest.v1+json\""));
   std::vector<GeneratedFile> caddy = ServerFiles(Server::kCaddy, plan, o);
   EXPECT_THAT(Content(caddy, "caddy/Caddyfile"), HasSubstr("root * \"/srv/registry/www\""));
-  EXPECT_THAT(Content(caddy, "caddy/Caddyfile"), HasSubstr("http://[::1]:8080 {"));
+  EXPECT_THAT(Content(caddy, "caddy/Caddyfile"), HasSubstr("\"http://[::1]:8080\" {"));
 }
 
 TEST(ServerFilesTest, CommentsStayOneLine) {
