@@ -127,10 +127,12 @@ Command AddPublishCommand(CLI::App& root) {
       ->capture_default_str();
   app->add_option("--serve-root", flags->serve_root,
                   "Where OUTDIR will be on the serving machine, if not here "
-                  "(paths in the configuration use it)");
+                  "(paths in the configuration use it): an absolute, normalised "
+                  "path of letters, digits and . _ + @ = , ~ / - only");
   app->add_option("--listen", flags->listen,
-                  "ADDRESS:PORT of the standalone nginx, Apache and Caddy "
-                  "configurations")
+                  "HOST:PORT or [IPv6]:PORT (HOST an IPv4 address or a DNS "
+                  "name, PORT 1-65535) of the standalone nginx, Apache and "
+                  "Caddy configurations")
       ->capture_default_str();
   app->add_option("--base-url", flags->base_url,
                   "Where clients will reach the registry, e.g. "
