@@ -12,7 +12,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-scripts/setup.sh jq umoci skopeo buildah openssl nginx curl
+scripts/setup.sh jq umoci skopeo buildah openssl nginx libnginx-mod-http-js curl
 bazel build //cmd/stowage >/dev/null 2>&1 || bazel build //cmd/stowage
 stowage="$root/bazel-bin/cmd/stowage/stowage"
 

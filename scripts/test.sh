@@ -12,13 +12,14 @@ cd "$root"
 #   umoci skopeo buildah   build real images (tests/images/make_images.sh),
 #                          read what stowage writes and write into its store
 #   openssl zstd           test image data; zstd-compressed archives
-#   nginx apache2 caddy    serve published trees
+#   nginx apache2 caddy    serve published trees (libnginx-mod-http-js: njs,
+#                          for nginx's paginated tag lists)
 #   podman docker.io containerd   pull from them (private daemons, vfs)
 #   docker-registry        the reference registry, for byte comparisons
 #   curl                   raw HTTP checks of status, headers and bodies
 #   awscli                 runs the generated S3 upload plan
 #   chromium               browses the HTML catalog (headless)
-scripts/setup.sh jq umoci skopeo buildah openssl zstd nginx apache2 caddy \
+scripts/setup.sh jq umoci skopeo buildah openssl zstd nginx libnginx-mod-http-js apache2 caddy \
   podman docker.io containerd docker-registry curl awscli chromium || exit 1
 
 # The S3 emulator (s3rver) the S3 test uploads to comes from the npm

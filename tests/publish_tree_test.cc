@@ -235,7 +235,7 @@ TEST_F(PublishTreeTest, UnchangedRepositoriesAreSkippedUntilFull) {
   EXPECT_THAT(Shell("cat " + out + "/www/v2/org/sub/tools/tags/list").out, HasSubstr("\"c\""));
   // A skipped repository's files stay, and nginx still knows them.
   EXPECT_EQ(Shell("test -e " + out + "/www/v2/team/app/manifests/v1").exit_code, 0);
-  EXPECT_EQ(Shell("cat " + out + "/nginx/maps/*.kind | grep -q '^/v2/team/app/manifests/v1 '")
+  EXPECT_EQ(Shell("cat " + out + "/nginx/maps/*.kind | grep -q '^\"/v2/team/app/manifests/v1\" '")
                 .exit_code,
             0);
   // --full checks everything and finds it right.

@@ -188,13 +188,14 @@ TEST(ServersTest, NginxMapsEveryManifest) {
   // Shards are by FNV-1a of the name, fixed so that names never move.
   EXPECT_EQ(NginxShard("team/app"), 0x328);
   EXPECT_EQ(files[0].path, "nginx/maps/328.kind");
-  EXPECT_EQ(files[0].content, "/v2/team/app/manifests/v1 docker-list;\n");
+  EXPECT_EQ(files[0].content, "\"/v2/team/app/manifests/v1\" docker-list;\n");
   EXPECT_EQ(files[1].path, "nginx/maps/328.digest");
-  EXPECT_EQ(files[1].content, "/v2/team/app/manifests/v1 " + std::string(64, 'a') + ";\n");
+  EXPECT_EQ(files[1].content,
+            "\"/v2/team/app/manifests/v1\" " + std::string(64, 'a') + ";\n");
   EXPECT_EQ(NginxShardFiles(5)[1], "nginx/maps/005.digest");
   EXPECT_LT(NginxShard("team/app"), kNginxShards);
   EXPECT_EQ(files[2].path, "nginx/stowage-http.conf");
-  EXPECT_THAT(files[2].content, HasSubstr("include /srv/x/nginx/maps/*.kind;"));
+  EXPECT_THAT(files[2].content, HasSubstr("include \"/srv/x/nginx/maps/*.kind\";"));
   EXPECT_THAT(files[3].content,
               HasSubstr("default_type application/vnd.docker.distribution.manifest.list.v2+json;"));
   EXPECT_EQ(ParseServer("iis").status().code(), absl::StatusCode::kInvalidArgument);

@@ -1,12 +1,18 @@
 #include "lib/publish/servers.h"
 
+#include <arpa/inet.h>
+
 #include <map>
 #include <set>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "lib/oci/descriptor.h"
 #include "lib/oci/media_types.h"
 
@@ -42,6 +48,119 @@ std::string NginxQuote(absl::string_view s) {
                       "'");
 }
 
+// nginx double-quoted string for paths and map keys. "$" cannot be escaped
+// in nginx at all (CheckServeRoot and CheckPlanForServers refuse it).
+std::string NginxPath(absl::string_view s) {
+  return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\\", "\\\\"}, {"\"", "\\\""}}),
+                      "\"");
+}
+
+// Apache and Caddyfile double-quoted strings: both read \" as a quote and
+// leave any other backslash alone, so a value ending in a backslash or
+// holding a newline cannot be carried (refused by the checks).
+std::string DoubleQuoted(absl::string_view s) {
+  return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\"", "\\\""}}), "\"");
+}
+
+// A POSIX shell single-quoted word.
+std::string ShellQuoted(absl::string_view s) {
+  return absl::StrCat("'", absl::StrReplaceAll(s, {{"'", "'\\''"}}), "'");
+}
+
+// A value shown in a "#" comment: one line whatever it holds.
+std::string InComment(absl::string_view s) { return absl::CHexEscape(s); }
+
+// Paginated tag lists for nginx (njs 0.7.9, Debian 12's
+// libnginx-mod-http-js: ES5 syntax plus require('fs') and r.return only).
+// njs rather than pre-generated pages: the client chooses n, and pages
+// made for some n could not answer the others; the static tags/list stays
+// the only copy of the list, so a publish changes nothing else.
+constexpr char kNginxTagsJs[] = R"js(
+var fs = require('fs');
+var MAX_N = %MAX_N%;
+var NAME = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
+var TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+function fail(r, status, code, message) {
+  r.headersOut['Content-Type'] = 'application/json';
+  r.return(status, JSON.stringify(
+      {errors: [{code: code, message: message, detail: {}}]}));
+}
+
+// The query's parameters, decoded; throws on bad escapes and repeats.
+function query(args) {
+  var out = {};
+  var parts = (args || '').split('&');
+  for (var i = 0; i < parts.length; i++) {
+    if (parts[i] === '') continue;
+    var eq = parts[i].indexOf('=');
+    var key = eq < 0 ? parts[i] : parts[i].slice(0, eq);
+    var value = eq < 0 ? '' : parts[i].slice(eq + 1);
+    key = decodeURIComponent(key.replace(/\+/g, ' '));
+    value = decodeURIComponent(value.replace(/\+/g, ' '));
+    if (Object.prototype.hasOwnProperty.call(out, key)) {
+      throw new Error('repeated ' + key);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+// GET /v2/NAME/tags/list?n=N&last=T: at most N tags after T, in the
+// file's (lexical) order, and a Link to the next page when more remain.
+function tags(r) {
+  var q;
+  try {
+    q = query(r.variables.args);
+  } catch (e) {
+    return fail(r, 400, 'UNSUPPORTED', 'malformed or repeated query parameter');
+  }
+  var m = /^\/v2\/(.+)\/tags\/list$/.exec(r.uri);
+  if (!m || m[1].length > 255 || !NAME.test(m[1])) {
+    return fail(r, 404, 'NAME_UNKNOWN', 'repository name not known to registry');
+  }
+  var name = m[1];
+  var list;
+  try {
+    list = JSON.parse(fs.readFileSync(
+        r.variables.document_root + '/v2/' + name + '/tags/list', 'utf8'));
+  } catch (e) {
+    return fail(r, 404, 'NAME_UNKNOWN', 'repository name not known to registry');
+  }
+  var n = -1;
+  if (Object.prototype.hasOwnProperty.call(q, 'n')) {
+    if (!/^[0-9]{1,9}$/.test(q.n) || Number(q.n) > MAX_N) {
+      return fail(r, 400, 'PAGINATION_NUMBER_INVALID',
+                  'invalid number of results requested (n must be 0 to ' + MAX_N + ')');
+    }
+    n = Number(q.n);
+  }
+  var rest = list.tags;
+  if (Object.prototype.hasOwnProperty.call(q, 'last')) {
+    if (!TAG.test(q.last)) {
+      return fail(r, 400, 'TAG_INVALID', 'last is not a valid tag');
+    }
+    var last = q.last;
+    rest = rest.filter(function (t) { return t > last; });
+  }
+  var page = n < 0 ? rest : rest.slice(0, n);
+  if (n > 0 && rest.length > n) {
+    r.headersOut['Link'] = '</v2/' + name + '/tags/list?n=' + n + '&last=' +
+                           page[page.length - 1] + '>; rel="next"';
+  }
+  r.headersOut['Content-Type'] = 'application/json';
+  r.return(200, JSON.stringify({name: list.name, tags: page}));
+}
+
+export default {tags: tags};
+)js";
+
+std::string NginxTagsJs() {
+  return absl::StrCat(
+      "// ", kHeader, "\n",
+      absl::StrReplaceAll(kNginxTagsJs, {{"%MAX_N%", absl::StrCat(kMaxTagsPage)}}));
+}
+
 std::vector<GeneratedFile> Nginx(const SitePlan& plan, const ServerOptions& o) {
   // Shard -> (kind map entries, digest map entries). Every repository of a
   // shard is in plan.planned when any is (publish plans whole shards).
@@ -53,8 +172,9 @@ std::vector<GeneratedFile> Nginx(const SitePlan& plan, const ServerOptions& o) {
     // v2/<repo>/manifests/<ref>
     size_t cut = f.path.rfind("/manifests/");
     auto& [kinds, digests] = fragments[NginxShard(f.path.substr(3, cut - 3))];
-    absl::StrAppend(&kinds, "/", f.path, " ", kind->second, ";\n");
-    absl::StrAppend(&digests, "/", f.path, " ", oci::DigestHex(f.digest), ";\n");
+    const std::string key = NginxPath(absl::StrCat("/", f.path));
+    absl::StrAppend(&kinds, key, " ", kind->second, ";\n");
+    absl::StrAppend(&digests, key, " ", oci::DigestHex(f.digest), ";\n");
   }
   std::vector<GeneratedFile> out;
   for (const auto& [shard, maps] : fragments) {
@@ -65,16 +185,19 @@ std::vector<GeneratedFile> Nginx(const SitePlan& plan, const ServerOptions& o) {
   std::string maps = absl::StrCat(
       "# ", kHeader, "\n",
       "# Include inside http { } (nginx.conf does). The maps' entries are in\n",
-      "# maps/, in shards by a hash of the repository name.\n",
+      "# maps/, in shards by a hash of the repository name. Needs the njs\n",
+      "# module (Debian: libnginx-mod-http-js; nginx.conf loads it with\n",
+      "# load_module ", kNginxJsModule, ") for paginated tag lists.\n",
+      "js_import stowage from ", NginxPath(o.out_root + "/nginx/stowage-tags.js"), ";\n",
       "map_hash_bucket_size 512;\n",
       "map_hash_max_size 1048576;\n",
-      "map $uri $stowage_kind {\n    default unknown;\n    include ", o.out_root,
-      "/nginx/maps/*.kind;\n}\n",
+      "map $uri $stowage_kind {\n    default unknown;\n    include ",
+      NginxPath(o.out_root + "/nginx/maps/*.kind"), ";\n}\n",
       "# The hex of the manifest's sha256 digest: its file in the blob folder.\n",
-      "map $uri $stowage_manifest {\n    default \"\";\n    include ", o.out_root,
-      "/nginx/maps/*.digest;\n}\n");
+      "map $uri $stowage_manifest {\n    default \"\";\n    include ",
+      NginxPath(o.out_root + "/nginx/maps/*.digest"), ";\n}\n");
 
-  const std::string www = o.www_root;
+  const std::string www = NginxPath(o.www_root);
   const std::string api = "    add_header Docker-Distribution-API-Version registry/2.0 always;\n";
   std::string server = absl::StrCat(
       "# ", kHeader, "\n",
@@ -95,7 +218,7 @@ std::vector<GeneratedFile> Nginx(const SitePlan& plan, const ServerOptions& o) {
       "    rewrite ^ /_stowage/$stowage_kind/$stowage_manifest last;\n}\n\n");
   for (const auto& [type, kind] : Kinds()) {
     absl::StrAppend(&server, "location ^~ /_stowage/", kind, "/ {\n", "    internal;\n",
-                    "    alias ", www, "/_blobs/;\n", "    types { }\n",
+                    "    alias ", NginxPath(o.www_root + "/_blobs/"), ";\n", "    types { }\n",
                     "    default_type ", type, ";\n", api,
                     "    add_header Docker-Content-Digest $stowage_d always;\n",
                     "}\n\n");
@@ -120,7 +243,12 @@ std::vector<GeneratedFile> Nginx(const SitePlan& plan, const ServerOptions& o) {
       "    try_files $uri @stowage_blob_unknown;\n}\n\n",
       "location ~ \"^/v2/.+/tags/list$\" {\n", api, "    root ", www, ";\n",
       "    types { }\n    default_type application/json;\n",
+      "    # With a query (?n=N&last=TAG) njs answers a page of the list.\n",
+      "    error_page 418 = @stowage_tags_page;\n",
+      "    if ($args != \"\") {\n        return 418;\n    }\n",
       "    try_files $uri @stowage_name_unknown;\n}\n\n",
+      "location @stowage_tags_page {\n", api, "    root ", www, ";\n",
+      "    js_content stowage.tags;\n}\n\n",
       "location ~ \"^/v2/.+/referrers/sha256:[a-f0-9]{64}$\" {\n", api, "    root ", www,
       ";\n    types { }\n    default_type ", oci::kOciIndex, ";\n",
       "    try_files $uri @stowage_no_referrers;\n}\n\n",
@@ -144,10 +272,12 @@ std::vector<GeneratedFile> Nginx(const SitePlan& plan, const ServerOptions& o) {
 
   std::string standalone = absl::StrCat(
       "# ", kHeader, "\n",
-      "# A whole nginx configuration serving the tree on ", o.listen, ":\n",
-      "#   nginx -p ", o.out_root, "/nginx -c ", o.out_root, "/nginx/nginx.conf\n",
+      "# A whole nginx configuration serving the tree on ", InComment(o.listen), ":\n",
+      "#   nginx -p ", InComment(o.out_root), "/nginx -c ", InComment(o.out_root),
+      "/nginx/nginx.conf\n",
       "# (-p puts the pid file, logs and temporary files in nginx/run/;\n",
       "# add -g 'daemon off;' to keep it in the foreground).\n",
+      "load_module ", kNginxJsModule, ";\n",
       "worker_processes 1;\n",
       "pid run/nginx.pid;\n",
       "error_log run/error.log;\n",
@@ -162,15 +292,16 @@ std::vector<GeneratedFile> Nginx(const SitePlan& plan, const ServerOptions& o) {
       "    sendfile on;\n",
       "    gzip off;\n",
       "    server_tokens off;\n",
-      "    include ", o.out_root, "/nginx/stowage-http.conf;\n",
+      "    include ", NginxPath(o.out_root + "/nginx/stowage-http.conf"), ";\n",
       "    server {\n",
-      "        listen ", o.listen, ";\n",
-      "        include ", o.out_root, "/nginx/stowage-server.conf;\n",
+      "        listen ", NginxPath(o.listen), ";\n",
+      "        include ", NginxPath(o.out_root + "/nginx/stowage-server.conf"), ";\n",
       "    }\n",
       "}\n");
   out.push_back({"nginx/stowage-http.conf", maps});
   out.push_back({"nginx/stowage-server.conf", server});
   out.push_back({"nginx/nginx.conf", standalone});
+  out.push_back({"nginx/stowage-tags.js", NginxTagsJs()});
   out.push_back({"nginx/run/.keep", ""});
   return out;
 }
@@ -227,9 +358,10 @@ std::vector<GeneratedFile> Apache(const SitePlan& plan, const ServerOptions& o) 
     std::string dir = f.path.substr(0, slash);
     std::string name = f.path.substr(slash + 1);
     if (f.manifest) {
-      absl::StrAppend(&dirs[dir], "<Files \"", name, "\">\n    ForceType ",
-                      f.content_type, "\n    Header set Docker-Content-Digest \"",
-                      f.digest, "\"\n</Files>\n");
+      absl::StrAppend(&dirs[dir], "<Files ", DoubleQuoted(name), ">\n    ForceType ",
+                      DoubleQuoted(f.content_type),
+                      "\n    Header set Docker-Content-Digest ", DoubleQuoted(f.digest),
+                      "\n</Files>\n");
     } else if (absl::EndsWith(dir, "/referrers")) {
       dirs[dir] = absl::StrCat("<Files \"*\">\n    ForceType ", oci::kOciIndex,
                                "\n    Header unset Docker-Content-Digest\n</Files>\n");
@@ -243,8 +375,8 @@ std::vector<GeneratedFile> Apache(const SitePlan& plan, const ServerOptions& o) 
   out.push_back({"apache/stowage.conf",
                  absl::StrCat("# ", kHeader, "\n",
                               "# Include inside a <VirtualHost> (or at server level).\n",
-                              "DocumentRoot \"", o.www_root, "\"\n",
-                              "<Directory \"", o.www_root, "\">\n",
+                              "DocumentRoot ", DoubleQuoted(o.www_root), "\n",
+                              "<Directory ", DoubleQuoted(o.www_root), ">\n",
                               "    AllowOverride FileInfo Indexes\n",
                               "    Options -Indexes +FollowSymLinks\n",
                               "    Require all granted\n",
@@ -253,18 +385,18 @@ std::vector<GeneratedFile> Apache(const SitePlan& plan, const ServerOptions& o) 
                               "<FilesMatch \"^\\.ht\">\n",
                               "    Require all denied\n",
                               "</FilesMatch>\n")});
-  std::string port = o.listen;
   out.push_back({"apache/httpd.conf",
                  absl::StrCat(
                      "# ", kHeader, "\n",
-                     "# A whole Apache 2.4 configuration serving the tree on ", o.listen,
-                     ":\n#   apache2 -f ", o.out_root, "/apache/httpd.conf -DFOREGROUND\n",
-                     "ServerRoot \"", o.out_root, "/apache\"\n",
+                     "# A whole Apache 2.4 configuration serving the tree on ",
+                     InComment(o.listen), ":\n#   apache2 -f ", InComment(o.out_root),
+                     "/apache/httpd.conf -DFOREGROUND\n",
+                     "ServerRoot ", DoubleQuoted(o.out_root + "/apache"), "\n",
                      "ServerName localhost\n",
                      "# Workers run as the web server's user when started as root.\n",
                      "User www-data\n",
                      "Group www-data\n",
-                     "Listen ", o.listen, "\n",
+                     "Listen ", DoubleQuoted(o.listen), "\n",
                      "PidFile run/httpd.pid\n",
                      "ErrorLog run/error.log\n",
                      "Mutex file:run default\n",
@@ -275,7 +407,7 @@ std::vector<GeneratedFile> Apache(const SitePlan& plan, const ServerOptions& o) 
                      "LoadModule headers_module /usr/lib/apache2/modules/mod_headers.so\n",
                      "LoadModule rewrite_module /usr/lib/apache2/modules/mod_rewrite.so\n",
                      "TypesConfig /etc/mime.types\n",
-                     "Include ", o.out_root, "/apache/stowage.conf\n")});
+                     "Include ", DoubleQuoted(o.out_root + "/apache/stowage.conf"), "\n")});
   out.push_back({"apache/run/.keep", ""});
   return out;
 }
@@ -284,17 +416,19 @@ std::vector<GeneratedFile> Caddy(const SitePlan& plan, const ServerOptions& o) {
   std::string map = "    map {path} {stowage_type} {stowage_digest} {\n";
   for (const SiteFile& f : plan.files) {
     if (!f.manifest) continue;
-    absl::StrAppend(&map, "        /", f.path, " ", f.content_type, " ", f.digest, "\n");
+    absl::StrAppend(&map, "        ", DoubleQuoted(absl::StrCat("/", f.path)), " ",
+                    DoubleQuoted(f.content_type), " ", DoubleQuoted(f.digest), "\n");
   }
   absl::StrAppend(&map, "        default application/json \"\"\n    }\n");
   std::string caddy = absl::StrCat(
       "# ", kHeader, "\n",
-      "# A Caddy 2 site serving the tree on ", o.listen, ":\n",
-      "#   caddy run --config ", o.out_root, "/caddy/Caddyfile --adapter caddyfile\n",
+      "# A Caddy 2 site serving the tree on ", InComment(o.listen), ":\n",
+      "#   caddy run --config ", InComment(o.out_root),
+      "/caddy/Caddyfile --adapter caddyfile\n",
       "# To use it in your own Caddyfile, copy the site block's directives.\n",
       "{\n    admin off\n    auto_https off\n}\n\n",
-      "http://", o.listen, " {\n",
-      "    root * ", o.www_root, "\n",
+      DoubleQuoted(absl::StrCat("http://", o.listen)), " {\n",
+      "    root * ", DoubleQuoted(o.www_root), "\n",
       map,
       "    header /v2/* Docker-Distribution-API-Version registry/2.0\n",
       "    rewrite /v2/ /v2/_ping.json\n",
@@ -372,10 +506,10 @@ std::vector<GeneratedFile> S3(const SitePlan& plan, const ServerOptions& o) {
   for (const auto& [type, paths] : by_type) {
     for (size_t i = 0; i < paths.size(); i += 200) {
       absl::StrAppend(&script, "aws \"$@\" s3 sync . \"s3://$bucket/\" --only-show-errors "
-                               "--no-guess-mime-type --content-type '",
-                      type, "' --exclude '*'");
+                               "--no-guess-mime-type --content-type ",
+                      ShellQuoted(type), " --exclude '*'");
       for (size_t j = i; j < paths.size() && j < i + 200; ++j) {
-        absl::StrAppend(&script, " \\\n  --include '", paths[j], "'");
+        absl::StrAppend(&script, " \\\n  --include ", ShellQuoted(paths[j]));
       }
       absl::StrAppend(&script, "\n");
     }
@@ -434,6 +568,211 @@ std::vector<GeneratedFile> CommonFiles() {
        ErrorJson("NAME_UNKNOWN", "repository name not known to registry"), true},
       {"v2/_errors/empty_referrers.json", kEmptyIndex, true},
   };
+}
+
+namespace {
+
+std::string Shown(absl::string_view value) {
+  return absl::StrCat("\"", absl::CHexEscape(value), "\"");
+}
+
+absl::Status ListenError(absl::string_view listen, absl::string_view rule) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--listen ", Shown(listen), ": ", rule,
+      " (HOST:PORT or [IPv6]:PORT, e.g. 127.0.0.1:8080, [::1]:8080, "
+      "registry.example.com:8080)"));
+}
+
+// A decimal port from 1 to 65535: digits only, no sign, no leading zero.
+bool IsPort(absl::string_view port) {
+  if (port.empty() || port.size() > 5 || port[0] == '0') return false;
+  int value = 0;
+  for (char c : port) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+    value = value * 10 + (c - '0');
+  }
+  return value <= 65535;
+}
+
+// RFC 1123 labels: 1 to 63 letters, digits and inner hyphens each, at most
+// 253 characters in all, no empty label (so no leading or trailing dot).
+bool IsDnsName(absl::string_view host) {
+  if (host.empty() || host.size() > 253) return false;
+  for (absl::string_view label : absl::StrSplit(host, '.')) {
+    if (label.empty() || label.size() > 63) return false;
+    if (label.front() == '-' || label.back() == '-') return false;
+    for (char c : label) {
+      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+    }
+  }
+  return true;
+}
+
+bool AllDigitsAndDots(absl::string_view s) {
+  for (char c : s) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c)) && c != '.') return false;
+  }
+  return true;
+}
+
+bool InetPton(int family, absl::string_view host) {
+  unsigned char buffer[16];
+  return inet_pton(family, std::string(host).c_str(), buffer) == 1;
+}
+
+// The first character of `s` that is not in `allowed`, or npos.
+size_t FirstNotIn(absl::string_view s, absl::string_view allowed) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(s[i])) &&
+        allowed.find(s[i]) == absl::string_view::npos) {
+      return i;
+    }
+  }
+  return absl::string_view::npos;
+}
+
+// Besides letters and digits: what nginx, Apache, Caddy and sh all take
+// literally (see CheckServeRoot in servers.h).
+constexpr absl::string_view kPathPunctuation = "._+@=,~/-";
+// In plan paths: repository names, tags, "sha256:<hex>".
+constexpr absl::string_view kPlanPathPunctuation = "._:/-";
+// In media types, on each side of the "/".
+constexpr absl::string_view kMediaTypePunctuation = ".+_-";
+
+absl::Status CheckRelativePath(absl::string_view path, absl::string_view what,
+                               absl::string_view punctuation) {
+  size_t bad = FirstNotIn(path, punctuation);
+  if (path.empty() || path[0] == '/' || bad != absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " ", Shown(path), ": must be a relative path of letters, digits and ",
+        punctuation, " only"));
+  }
+  for (absl::string_view part : absl::StrSplit(path, '/')) {
+    if (part.empty() || part == "." || part == "..") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " ", Shown(path), ": has an empty, \".\" or \"..\" component"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool IsMediaType(absl::string_view type) {
+  std::vector<absl::string_view> parts = absl::StrSplit(type, '/');
+  if (parts.size() != 2) return false;
+  for (absl::string_view part : parts) {
+    if (part.empty() || part.size() > 127) return false;
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(part[0]))) return false;
+    if (FirstNotIn(part, kMediaTypePunctuation) != absl::string_view::npos) return false;
+  }
+  return true;
+}
+
+bool IsSha256Digest(absl::string_view digest) {
+  if (!absl::ConsumePrefix(&digest, "sha256:") || digest.size() != 64) return false;
+  for (char c : digest) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c)) && (c < 'a' || c > 'f')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Status CheckListen(absl::string_view listen) {
+  absl::string_view host, port;
+  if (absl::StartsWith(listen, "[")) {
+    size_t close = listen.find(']');
+    if (close == absl::string_view::npos || listen.substr(close + 1, 1) != ":") {
+      return ListenError(listen, "an IPv6 address must be in brackets, then :PORT");
+    }
+    host = listen.substr(1, close - 1);
+    port = listen.substr(close + 2);
+    if (!InetPton(AF_INET6, host)) {
+      return ListenError(listen, "the part in brackets is not an IPv6 address");
+    }
+  } else {
+    size_t colon = listen.rfind(':');
+    if (colon == absl::string_view::npos) return ListenError(listen, "the :PORT is missing");
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
+    if (host.empty()) return ListenError(listen, "the HOST is missing");
+    if (absl::StrContains(host, ':') && InetPton(AF_INET6, host)) {
+      return ListenError(listen, "an IPv6 address must be in brackets");
+    }
+    if (AllDigitsAndDots(host) ? !InetPton(AF_INET, host) : !IsDnsName(host)) {
+      return ListenError(listen,
+                         "the HOST is neither an IPv4 address nor a DNS name of "
+                         "letters, digits, hyphens and dots");
+    }
+  }
+  if (!IsPort(port)) {
+    return ListenError(listen, "the PORT must be a decimal number from 1 to 65535");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckServeRoot(absl::string_view path, absl::string_view what) {
+  size_t bad = FirstNotIn(path, kPathPunctuation);
+  if (bad != absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " ", Shown(path), ": ", Shown(path.substr(bad, 1)), " at offset ", bad,
+        " cannot be carried safely by the nginx, Apache and Caddy configurations "
+        "(allowed: letters, digits and ", kPathPunctuation, ")"));
+  }
+  if (path.empty() || path[0] != '/') {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " ", Shown(path), ": must be an absolute path"));
+  }
+  if (path == "/") return absl::OkStatus();
+  for (absl::string_view part : absl::StrSplit(path.substr(1), '/')) {
+    if (part.empty() || part == "." || part == "..") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " ", Shown(path),
+          ": must be normalised (no \"//\", \".\" or \"..\" component, no trailing \"/\")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckServerOptions(const ServerOptions& options) {
+  if (absl::Status s = CheckListen(options.listen); !s.ok()) return s;
+  if (absl::Status s = CheckServeRoot(options.out_root); !s.ok()) return s;
+  if (absl::Status s = CheckServeRoot(options.www_root, "served root"); !s.ok()) return s;
+  for (const std::string& f : options.catalog_files) {
+    if (absl::Status s = CheckRelativePath(f, "catalog file", kPathPunctuation); !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPlanForServers(const SitePlan& plan) {
+  for (const SiteFile& f : plan.files) {
+    if (absl::Status s = CheckRelativePath(f.path, "published file", kPlanPathPunctuation);
+        !s.ok()) {
+      return s;
+    }
+    if (!f.digest.empty() && !IsSha256Digest(f.digest)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "published file ", Shown(f.path), ": digest ", Shown(f.digest),
+          " is not sha256:<64 lowercase hex>"));
+    }
+    if (!IsMediaType(f.content_type)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "published file ", Shown(f.path), ": Content-Type ", Shown(f.content_type),
+          " is not a media type of letters, digits and ", kMediaTypePunctuation,
+          " around one \"/\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<GeneratedFile>> CheckedServerFiles(
+    Server server, const SitePlan& plan, const ServerOptions& options) {
+  if (absl::Status s = CheckServerOptions(options); !s.ok()) return s;
+  if (absl::Status s = CheckPlanForServers(plan); !s.ok()) return s;
+  return ServerFiles(server, plan, options);
 }
 
 std::vector<GeneratedFile> ServerFiles(Server server, const SitePlan& plan,

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "lib/publish/plan.h"
 
 namespace stowage::publish {
@@ -52,11 +54,61 @@ int NginxShard(absl::string_view repository);
 // The shard's two map fragments, relative to OUTDIR.
 std::vector<std::string> NginxShardFiles(int shard);
 
-// The configuration of one server kind for `plan`. For nginx, the map
-// fragments of the shards of plan.planned: the caller plans every
-// repository of a shard, or none.
+// Checks a --listen value: HOST:PORT or [IPv6]:PORT, PORT a decimal number
+// from 1 to 65535 without sign or leading zero, HOST an IPv4 address in
+// dotted decimal or a DNS name of RFC 1123 labels (letters, digits, inner
+// hyphens, dots between labels). Only these reach a configuration, so no
+// quoting is needed for `listen`, `Listen` or a Caddy site address.
+// InvalidArgument names the flag, the value (escaped) and the rule.
+absl::Status CheckListen(absl::string_view listen);
+
+// Checks a --serve-root value (or the OUTDIR it defaults to, `what` naming
+// which): an absolute, normalised path (no "." or ".." component, no "//",
+// no trailing "/" but for "/" itself) of the characters [A-Za-z0-9._+@=,~/-]
+// only. That allowlist is what nginx (where "$" cannot be escaped at all),
+// Apache (line based: no newline, quoting with \") and Caddy (where "{"
+// starts a placeholder even inside quotes) can all carry, and what shells
+// (s3/upload.sh, the commands shown in comments) need no quoting for.
+// InvalidArgument names `what`, the value (escaped) and the rule.
+absl::Status CheckServeRoot(absl::string_view path,
+                            absl::string_view what = "--serve-root");
+
+// CheckListen(options.listen), CheckServeRoot on www_root and out_root, and
+// catalog_files as relative paths of the same characters.
+absl::Status CheckServerOptions(const ServerOptions& options);
+
+// Checks what the plan puts into configurations: every path (the
+// repository names, tags and digests in it) of [A-Za-z0-9._:/-], every
+// digest sha256:<64 hex>, every Content-Type a media type of
+// [A-Za-z0-9.+_-] on both sides of one "/" (RFC 6838 names without the
+// rarely used !#$&^, each of which some syntax treats specially).
+// Repository names and tags are already checked where they enter the store
+// (lib/reference) and digests by the store; this is the last line, for
+// anything that got past them. InvalidArgument names the file and the rule.
+absl::Status CheckPlanForServers(const SitePlan& plan);
+
+// The configuration of one server kind for `plan`, after CheckServerOptions
+// and CheckPlanForServers: an error there is returned and nothing is
+// generated. For nginx, the map fragments of the shards of plan.planned:
+// the caller plans every repository of a shard, or none.
+// Publish() must call this (not ServerFiles) once it is rewritten.
+absl::StatusOr<std::vector<GeneratedFile>> CheckedServerFiles(
+    Server server, const SitePlan& plan, const ServerOptions& options);
+
+// As CheckedServerFiles without the checks; every value is still quoted for
+// its syntax, but a value no quoting can carry (a newline for Apache, "$"
+// for nginx, "{" for Caddy) makes an invalid configuration instead of an
+// error. Kept until Publish() calls CheckedServerFiles.
 std::vector<GeneratedFile> ServerFiles(Server server, const SitePlan& plan,
                                        const ServerOptions& options);
+
+// The njs module (Debian: libnginx-mod-http-js) the nginx configuration
+// loads for paginated tag lists.
+inline constexpr char kNginxJsModule[] =
+    "/usr/lib/nginx/modules/ngx_http_js_module.so";
+// Largest `n` a paginated tag list accepts; more is 400
+// PAGINATION_NUMBER_INVALID, as the reference registry answers.
+inline constexpr int kMaxTagsPage = 10000;
 
 }  // namespace stowage::publish
 
