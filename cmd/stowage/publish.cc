@@ -1,9 +1,6 @@
 // stowage publish: render the store as a static registry tree plus server
 // configuration.
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -31,33 +28,7 @@ struct PublishFlags {
   bool quiet = false;
 };
 
-// Where OUTDIR is, as Publish() will name it (realpath once it exists;
-// until then the lexically normal absolute path).
-std::string OutDirAbsolute(const std::string& out_dir) {
-  if (char* real = realpath(out_dir.c_str(), nullptr)) {
-    std::string out(real);
-    free(real);
-    return out;
-  }
-  std::error_code ec;
-  std::string out = std::filesystem::absolute(out_dir, ec).lexically_normal().string();
-  while (out.size() > 1 && out.back() == '/') out.pop_back();
-  return out;
-}
-
-// --listen and the serve root (--serve-root, or OUTDIR by default) go into
-// every configuration: refused here, before anything is written.
-// TODO(issue 12): Publish() checks them too once it calls
-// publish::CheckedServerFiles.
-absl::Status CheckServerFlags(const PublishFlags& flags) {
-  if (absl::Status s = publish::CheckListen(flags.listen); !s.ok()) return s;
-  if (!flags.serve_root.empty()) return publish::CheckServeRoot(flags.serve_root);
-  return publish::CheckServeRoot(OutDirAbsolute(flags.out_dir),
-                                 "OUTDIR (the default --serve-root)");
-}
-
 int RunPublish(const PublishFlags& flags) {
-  if (absl::Status s = CheckServerFlags(flags); !s.ok()) return Fail("publish", s);
   publish::PublishOptions options;
   options.out_dir = flags.out_dir;
   options.repo_patterns = flags.repos;

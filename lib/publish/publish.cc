@@ -228,7 +228,7 @@ class Publisher {
   // Every file to write, decided before anything is written.
   absl::Status PlanRepositories();
   absl::Status PlanCatalog();
-  void PlanServers();
+  absl::Status PlanServers();
   absl::Status Verify();
   absl::Status WriteBlobs();
   absl::Status WriteManifestsAndTags();
@@ -294,7 +294,7 @@ absl::StatusOr<PublishReport> Publisher::Run() {
   }
   RETURN_IF_ERROR(PlanRepositories());
   RETURN_IF_ERROR(PlanCatalog());
-  PlanServers();
+  RETURN_IF_ERROR(PlanServers());
   RETURN_IF_ERROR(Verify());
   // From the first change to the state's commit, OUTDIR has no state: a
   // publish stopped in between is followed by a full one.
@@ -314,6 +314,11 @@ absl::StatusOr<PublishReport> Publisher::Run() {
 }
 
 absl::Status Publisher::Prepare() {
+  // Everything that goes into a server configuration is checked before
+  // anything is read or written (the serve root when it is OUTDIR, once
+  // OUTDIR is resolved).
+  RETURN_IF_ERROR(CheckListen(options_.listen));
+  if (!options_.serve_root.empty()) RETURN_IF_ERROR(CheckServeRoot(options_.serve_root));
   if (!options_.base_url.empty()) {
     ASSIGN_OR_RETURN(report_.registry_host, RegistryHost(options_.base_url));
   } else {
@@ -330,6 +335,9 @@ absl::Status Publisher::Prepare() {
                    OutDirClaim::Claim(options_.out_dir, store_.dir(), options_.wait));
   claim_.emplace(std::move(claim));
   out_root_ = claim_->root();
+  if (options_.serve_root.empty()) {
+    RETURN_IF_ERROR(CheckServeRoot(out_root_, "OUTDIR (the default --serve-root)"));
+  }
   www_ = JoinPath(out_root_, "www");
   ASSIGN_OR_RETURN(PublishState previous, PublishState::Read(out_root_));
   previous_.emplace(std::move(previous));
@@ -488,19 +496,24 @@ absl::Status Publisher::PlanCatalog() {
   return absl::OkStatus();
 }
 
-void Publisher::PlanServers() {
+// The configurations, from values checked for every server's syntax (the
+// flags in Prepare, and here what the plan puts into them).
+absl::Status Publisher::PlanServers() {
   ServerOptions server_options;
   std::string serve_root = options_.serve_root.empty() ? out_root_ : options_.serve_root;
   server_options.out_root = serve_root;
   server_options.www_root = JoinPath(serve_root, "www");
   server_options.listen = options_.listen;
   server_options.catalog_files = catalog_files_;
+  RETURN_IF_ERROR(CheckServerOptions(server_options));
+  RETURN_IF_ERROR(CheckPlanForServers(plan_));
   generated_ = CommonFiles();
   for (Server s : options_.servers) {
     for (GeneratedFile& g : ServerFiles(s, plan_, server_options)) {
       generated_.push_back(std::move(g));
     }
   }
+  return absl::OkStatus();
 }
 
 // Before the first change: no repository where another keeps a file, no

@@ -91,14 +91,14 @@ absl::Status CheckPlanForServers(const SitePlan& plan);
 // and CheckPlanForServers: an error there is returned and nothing is
 // generated. For nginx, the map fragments of the shards of plan.planned:
 // the caller plans every repository of a shard, or none.
-// Publish() must call this (not ServerFiles) once it is rewritten.
 absl::StatusOr<std::vector<GeneratedFile>> CheckedServerFiles(
     Server server, const SitePlan& plan, const ServerOptions& options);
 
 // As CheckedServerFiles without the checks; every value is still quoted for
 // its syntax, but a value no quoting can carry (a newline for Apache, "$"
 // for nginx, "{" for Caddy) makes an invalid configuration instead of an
-// error. Kept until Publish() calls CheckedServerFiles.
+// error. Publish() checks once (CheckServerOptions, CheckPlanForServers)
+// and then calls this for each server kind.
 std::vector<GeneratedFile> ServerFiles(Server server, const SitePlan& plan,
                                        const ServerOptions& options);
 
