@@ -42,16 +42,39 @@ if [ ! -f tests/browser/node_modules/playwright-core/package.json ] ||
 fi
 export STOWAGE_BROWSER_NODE_MODULES="$root/tests/browser/node_modules"
 
+# Two runs, counted together: every test with warnings as errors, then the
+# unit tests and the fuzz targets' corpus replays again under AddressSanitizer
+# + UBSan (--config=asan; its own output folder, so neither run rebuilds the
+# other's). Each run's cases are counted under its name, then summed.
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+asan_log="$(mktemp)"
+trap 'rm -f "$log" "$asan_log"' EXIT
 started="$(date +%s)"
-bazel test --keep_going //... 2>&1 | tee "$log" | grep -E '^(//|ERROR|FAILED|Executed)'
+bazel test --config=werror --keep_going //... 2>&1 | tee "$log" | grep -E '^(//|ERROR|FAILED|Executed)'
 bazel_rc=${PIPESTATUS[0]}
+testlogs="$(readlink -f bazel-testlogs)"
 labels=$(bazel query 'tests(//...)' 2>/dev/null | sort)
-/usr/bin/python3 scripts/count_tests.py "$started" "$log" $labels
+
+asan_started="$(date +%s)"
+asan_scope='//lib/... + //fuzz/...'
+echo "AddressSanitizer + UBSan: bazel test --config=asan $asan_scope"
+bazel test --config=werror --config=asan --keep_going -- //lib/... //fuzz/... 2>&1 |
+  tee "$asan_log" | grep -E '^(//|ERROR|FAILED|Executed)'
+asan_rc=${PIPESTATUS[0]}
+asan_testlogs="$(readlink -f bazel-testlogs)"
+asan_labels=$(bazel query "tests($asan_scope)" 2>/dev/null | sort)
+echo "asan run: $(( $(date +%s) - asan_started )) s"
+
+/usr/bin/python3 scripts/count_tests.py \
+  --run plain "$started" "$log" "$testlogs" $labels \
+  --run asan "$asan_started" "$asan_log" "$asan_testlogs" $asan_labels
 count_rc=$?
-if [ "$bazel_rc" -ne 0 ] && [ "$count_rc" -eq 0 ]; then
-  echo "bazel test failed (exit $bazel_rc) although no test case failed" >&2
-  exit "$bazel_rc"
+if [ "$count_rc" -eq 0 ]; then
+  for rc in "$bazel_rc" "$asan_rc"; do
+    if [ "$rc" -ne 0 ]; then
+      echo "bazel test failed (exit $rc) although no test case failed" >&2
+      exit "$rc"
+    fi
+  done
 fi
 exit "$count_rc"

@@ -126,7 +126,7 @@ TEST_F(BundleTest, ManyRepositoriesEachBlobOnceAndSkopeoReadsIt) {
   EXPECT_LT(bundle_bytes, store_bytes + 64 * 1024);
   // What per-repository archives would hold: every tag's blobs again.
   size_t per_repo = 0;
-  for (const std::string& repo : {"team/app", "team/docker", "library/multi", "team/mr", "team/art"}) {
+  for (const char* repo : {"team/app", "team/docker", "library/multi", "team/mr", "team/art"}) {
     std::string out = work_ + "/per-" + std::to_string(per_repo);
     Result e = Stowage({"export", "--store", *source_, "--all-tags", repo, "oci-archive:" + out});
     ASSERT_EQ(e.exit_code, 0) << e.err;
@@ -141,7 +141,7 @@ TEST_F(BundleTest, ManyRepositoriesEachBlobOnceAndSkopeoReadsIt) {
   EXPECT_EQ(m.out, "7\n" + Trim(store_blobs.out) + "\n7\nTeam Platform\n") << m.err;
 
   // skopeo reads it as an OCI archive, by the store's names.
-  for (const std::string& ref : {"team/app:v1", "team/mr:b"}) {
+  for (const char* ref : {"team/app:v1", "team/mr:b"}) {
     Result copy = Shell("skopeo copy -q --preserve-digests oci-archive:" + file + ":" + ref +
                         " oci:" + work_ + "/copied:x");
     ASSERT_EQ(copy.exit_code, 0) << ref << ": " << copy.err;
@@ -181,7 +181,7 @@ TEST_F(BundleTest, ManyRepositoriesEachBlobOnceAndSkopeoReadsIt) {
 }
 
 TEST_F(BundleTest, SameInputsSameBytes) {
-  for (const std::string& compress : {"none", "gzip", "zstd"}) {
+  for (const char* compress : {"none", "gzip", "zstd"}) {
     std::string a = work_ + "/a-" + compress, b = work_ + "/b-" + compress;
     ASSERT_EQ(Bundle("create", *source_, {a, "--all", "--compress", compress}).exit_code, 0);
     ASSERT_EQ(Bundle("create", *source_, {b, "--all", "--compress", compress}).exit_code, 0);

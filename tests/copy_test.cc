@@ -167,7 +167,7 @@ TEST_F(CopyTest, UnreferencedEntriesAreNeverWritten) {
       "tar -rf docker.tar junk && zstd -q -T0 docker.tar -o docker.tar.zst; rm oci.tar docker.tar junk; "
       "ls -l");
   ASSERT_EQ(made.exit_code, 0) << made.err;
-  for (const std::string archive : {"oci-archive:" + d + "/oci.tar.zst:v1",
+  for (const std::string& archive : {"oci-archive:" + d + "/oci.tar.zst:v1",
                                     "docker-archive:" + d + "/docker.tar.zst"}) {
     SCOPED_TRACE(archive);
     EXPECT_LT(std::stoull(Trim(Shell("stat -c %s " + archive.substr(archive.find(':') + 1,

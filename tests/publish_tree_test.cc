@@ -4,8 +4,8 @@
 // bad input (invalid names skipped with a warning, foreign folders refused).
 //
 // To regenerate the golden listing after an intended change:
-//   STOWAGE_UPDATE_GOLDEN=$PWD bazel test //tests:publish_tree_test \
-//       --test_env=STOWAGE_UPDATE_GOLDEN
+//   STOWAGE_UPDATE_GOLDEN=$PWD bazel test //tests:publish_tree_test
+//       --test_env=STOWAGE_UPDATE_GOLDEN   (one command)
 // then review `git diff testdata/golden`.
 
 #include <stdlib.h>

@@ -731,7 +731,11 @@ absl::Status LayoutToDockerArchive(const oci::Layout& layout,
     if (diff_ids.empty()) continue;  // no layer for `repositories` to name
     std::string top = ChainIdHex(diff_ids);
     for (const std::string& n : image.names) {
-      auto [repo, tag] = SplitTag(n);
+      // Named, not a structured binding: C++17 lambdas cannot capture those
+      // (clang refuses, gcc allows it).
+      const auto split = SplitTag(n);
+      const auto& repo = split.first;
+      const auto& tag = split.second;
       auto it = std::find_if(repositories.begin(), repositories.end(),
                              [&](const auto& r) { return r.first == repo; });
       if (it == repositories.end()) {

@@ -375,7 +375,9 @@ TEST_F(ArchiveTest, ProgressCountsTheArchiveFileBytes) {
     // Compressed bytes read, never more than the file.
     EXPECT_GT(progress.done_, 0u) << tar;
     EXPECT_LE(progress.done_, info->size) << tar;
-    if (!gzip) EXPECT_GE(progress.done_, uint64_t{5} << 20) << tar;
+    if (!gzip) {
+      EXPECT_GE(progress.done_, uint64_t{5} << 20) << tar;
+    }
   }
 }
 

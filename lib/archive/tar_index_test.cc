@@ -89,9 +89,9 @@ enum class Format { kPaxRestricted, kPax, kUstar, kGnutar, kV7 };
 struct Raw {
   std::string name;
   mode_t type = AE_IFREG;
-  std::string data;
-  std::string symlink;
-  std::string hardlink;
+  std::string data{};
+  std::string symlink{};
+  std::string hardlink{};
   int64_t size = -1;  // the header's size, when not data.size()
 };
 
@@ -655,7 +655,7 @@ TEST(TarIndexTest, ChangedArchiveIsDataLoss) {
     std::string replacement = JoinPath(dir, "replacement");
     WriteTar(replacement, c, {{"other", "bytes"}});
     ASSERT_TRUE(Rename(replacement, path).ok());
-    absl::Status s = index->Stream({"b"}, [](const IndexedEntry& e, EntryReader& r) {
+    absl::Status s = index->Stream({"b"}, [](const IndexedEntry& /*e*/, EntryReader& r) {
       absl::StatusOr<std::string> data = ReadEntry(r);
       EXPECT_TRUE(data.ok() && *data == "second");
       return absl::OkStatus();
@@ -1075,7 +1075,7 @@ TEST(TarIndexTest, CompressionBombIsPassedOver) {
 
   // A pass for what lies after the zeros reads past them without keeping.
   int calls = 0;
-  absl::Status s = index->Stream({"after.json"}, [&](const IndexedEntry& e, EntryReader& r) {
+  absl::Status s = index->Stream({"after.json"}, [&](const IndexedEntry& /*e*/, EntryReader& r) {
     ++calls;
     absl::StatusOr<std::string> data = ReadEntry(r);
     EXPECT_TRUE(data.ok() && *data == "{\"after\":true}");

@@ -41,7 +41,7 @@ class ByteSource {
   // Skips up to `size` bytes without reading them, where the source can
   // (a seekable file); returns how many were skipped, 0 when it cannot (the
   // reader then reads and drops them).
-  virtual absl::StatusOr<uint64_t> Skip(uint64_t size) { return 0; }
+  virtual absl::StatusOr<uint64_t> Skip(uint64_t /*size*/) { return 0; }
 };
 
 // A ByteSink writing to an open file or pipe.

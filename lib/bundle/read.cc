@@ -433,7 +433,7 @@ class StoreWriter : public BlobHandler {
   absl::StatusOr<bool> Want(const oci::Descriptor& d) override {
     return !store_.layout().HasBlob(d.digest());
   }
-  absl::Status Begin(const oci::Descriptor& d) override {
+  absl::Status Begin(const oci::Descriptor& /*d*/) override {
     ASSIGN_OR_RETURN(TempFile tmp, writer_.NewBlobFile());
     tmp_.emplace(std::move(tmp));
     return absl::OkStatus();

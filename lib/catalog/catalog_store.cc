@@ -5,13 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "lib/base/status_macros.h"
 #include "lib/fs/file.h"
+#include "lib/store/filename.h"
 
 namespace stowage::catalog {
 namespace {
-
-std::string StowageDir(const std::string& store_dir) {
-  return JoinPath(store_dir, "stowage");
-}
 
 // The catalog at `path` with its bytes ("" when there is no file).
 absl::StatusOr<std::pair<Catalog, std::string>> Load(const std::string& path) {
@@ -32,7 +29,7 @@ absl::StatusOr<std::pair<Catalog, std::string>> Load(const std::string& path) {
 }  // namespace
 
 std::string CatalogPath(const std::string& store_dir) {
-  return JoinPath(StowageDir(store_dir), "catalog.json");
+  return store::CatalogFileName(store_dir);
 }
 
 absl::StatusOr<Catalog> ReadCatalog(const std::string& store_dir) {
@@ -42,11 +39,9 @@ absl::StatusOr<Catalog> ReadCatalog(const std::string& store_dir) {
 
 absl::Status UpdateCatalog(const std::string& store_dir,
                            const std::function<absl::Status(Catalog&)>& change) {
-  const std::string dir = StowageDir(store_dir);
   const std::string path = CatalogPath(store_dir);
-  RETURN_IF_ERROR(MakeDirs(dir));
-  ASSIGN_OR_RETURN(FileLock lock,
-                   FileLock::Acquire(JoinPath(dir, "catalog.lock")));
+  RETURN_IF_ERROR(MakeDirs(store::MetaDir(store_dir)));
+  ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(store::CatalogLockFileName(store_dir)));
   ASSIGN_OR_RETURN(auto loaded, Load(path));
   Catalog& catalog = loaded.first;
   RETURN_IF_ERROR(change(catalog));

@@ -243,7 +243,7 @@ struct VerifyingReader::Impl {
 
 VerifyingReader::VerifyingReader(transport::BlobReader& inner, const oci::Descriptor& d,
                                  Mismatch mismatch, Progress* progress)
-    : impl_(new Impl{inner, d, std::move(mismatch), progress}) {}
+    : impl_(new Impl{inner, d, std::move(mismatch), progress, Sha256()}) {}
 
 VerifyingReader::VerifyingReader(transport::BlobReader& inner, const oci::Descriptor& d,
                                  std::string where, Progress* progress)

@@ -532,7 +532,11 @@ TEST(ScanArrayElementsTest, AgreesWithTheDomOnRandomEdits) {
     ASSERT_TRUE(scan.ok()) << text << ": " << scan.status();
     ++accepted;
     ASSERT_EQ(scan->size(), want.size()) << text;
-    const std::vector<JsonValue>& items = dom->Find("manifests")->items();
+    // "manifests" may be absent (no elements): no items() on a null pointer.
+    const JsonValue* manifests = dom->Find("manifests");
+    if (want.empty()) continue;
+    ASSERT_NE(manifests, nullptr) << text;
+    const std::vector<JsonValue>& items = manifests->items();
     for (size_t k = 0; k < want.size(); ++k) {
       const ScannedElement& e = (*scan)[k];
       EXPECT_EQ(e.fields, want[k].fields) << text;

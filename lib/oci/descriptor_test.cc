@@ -251,7 +251,7 @@ TEST(DescriptorTest, DigestHex) {
 struct PlatformParseCase {
   std::string text;
   bool ok;
-  std::string os, architecture, variant;
+  std::string os{}, architecture{}, variant{};  // "" for a case that fails
 };
 
 TEST(PlatformTest, ParseTable) {

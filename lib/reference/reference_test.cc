@@ -185,11 +185,19 @@ INSTANTIATE_TEST_SUITE_P(
                  "oci/name-length", 256, "the name has 261 characters"},
         Rejected{"team/" + std::string(256, 'a'), RuleSet::kHub,
                  "hub/name-length", 261, "has 256 characters"},
-        Rejected{std::string(256, 'a'), RuleSet::kOci, "oci/name-length", 256,
+        Rejected{"team/" + std::string(251, 'a'), RuleSet::kOci, "oci/name-length", 256,
                  "OCI clients allow 255"},
+        Rejected{std::string(256, 'a'), RuleSet::kOci, "oci/name-length", 248,
+                 "264 characters as library/NAME; OCI clients allow 255"},
         Rejected{"registry.example.com/" + std::string(240, 'a'),
                  RuleSet::kOci, "oci/name-length", 256,
                  "has 261 characters"},
+        // A bare NAME on Docker Hub is library/NAME, and that is what must
+        // fit (testdata/fuzz/reference/crash-c02311f8...).
+        Rejected{std::string(249, 'a'), RuleSet::kOci, "oci/name-length", 248,
+                 "has 257 characters as library/NAME"},
+        Rejected{"docker.io/" + std::string(248, 'a'), RuleSet::kBoth,
+                 "oci/name-length", 248, "has 266 characters as library/NAME"},
         // Empty parts.
         Rejected{"team//app", RuleSet::kBoth, "ref/name-empty-component", 6,
                  "empty path component"},

@@ -192,7 +192,9 @@ TEST(SearchTest, SiteAnswersAsTheStore) {
     ASSERT_TRUE(from_site.ok()) << c.query << ": " << from_site.status();
     EXPECT_EQ(*from_site, store) << "query \"" << c.query << "\"";
     EXPECT_GE(store.size(), c.at_least) << c.query;
-    if (c.at_least == 0) EXPECT_THAT(store, IsEmpty()) << c.query;
+    if (c.at_least == 0) {
+      EXPECT_THAT(store, IsEmpty()) << c.query;
+    }
     size_t limit = c.options.limit > 0 ? c.options.limit : repos.size();
     EXPECT_LE(store.size(), limit) << c.query;
   }

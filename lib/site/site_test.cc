@@ -110,8 +110,8 @@ TEST(SiteTest, PagesOfASmallCatalog) {
 
 // The pages of Small() against testdata/golden/catalog/. After an intended
 // change, regenerate with
-//   STOWAGE_UPDATE_GOLDEN=$PWD bazel test //lib/site:site_test \
-//       --test_env=STOWAGE_UPDATE_GOLDEN --spawn_strategy=local
+//   STOWAGE_UPDATE_GOLDEN=$PWD bazel test //lib/site:site_test
+//       --test_env=STOWAGE_UPDATE_GOLDEN --spawn_strategy=local   (one command)
 // and review `git diff testdata/golden/catalog`.
 // SmallPaged()'s pages are there too, named paged_<page>.
 TEST(SiteTest, GoldenPages) {

@@ -21,11 +21,10 @@
 #include "lib/oci/graph.h"
 #include "lib/oci/media_types.h"
 #include "lib/reference/reference.h"
+#include "lib/store/filename.h"
 
 namespace stowage::store {
 namespace {
-
-constexpr char kMetaDir[] = "stowage";
 
 std::string RefName(const oci::Descriptor& d) {
   return d.Annotation(oci::kRefNameAnnotation);
@@ -477,20 +476,14 @@ absl::StatusOr<bool> ReplaceIndexIfUnchanged(const std::string& path,
   return true;
 }
 
-// STORE/stowage/NAME.
-std::string MetaPath(const std::string& store_dir, absl::string_view name) {
-  return JoinPath(JoinPath(store_dir, kMetaDir), name);
-}
-
-// The lock STORE/stowage/NAME for a writer, made (with stowage/) when
-// missing. PermissionDenied (EACCES, EPERM, EROFS) says the store cannot be
-// written, naming it.
+// The lock file `path` (under STORE/stowage/, see filename.h) for a writer,
+// made (with stowage/) when missing. PermissionDenied (EACCES, EPERM, EROFS)
+// says the store cannot be written, naming it.
 absl::StatusOr<FileLock> WriterLock(const std::string& store_dir,
-                                    absl::string_view name, bool shared) {
-  absl::Status made = MakeDirs(JoinPath(store_dir, kMetaDir));
+                                    const std::string& path, bool shared) {
+  absl::Status made = MakeDirs(MetaDir(store_dir));
   absl::StatusOr<FileLock> lock =
-      made.ok() ? FileLock::Acquire(MetaPath(store_dir, name), shared)
-                : absl::StatusOr<FileLock>(made);
+      made.ok() ? FileLock::Acquire(path, shared) : absl::StatusOr<FileLock>(made);
   if (absl::IsPermissionDenied(lock.status())) {
     return absl::PermissionDeniedError(absl::StrCat(
         "cannot write to the store ", store_dir, ": ", lock.status().message()));
@@ -545,7 +538,7 @@ absl::StatusOr<Store> Store::Init(const std::string& dir) {
   RETURN_IF_ERROR(MakeDirs(store.TempDir()));
   // gc.lock made now, so that users who may only read the store find it to
   // lock (BlobReadLock cannot create it for them). Missing, nobody holds it.
-  if (!Exists(MetaPath(dir, "gc.lock"))) {
+  if (!Exists(GcLockFileName(dir))) {
     ASSIGN_OR_RETURN(FileLock made, store.BlobWriteLock());
   }
   return store;
@@ -570,21 +563,21 @@ absl::StatusOr<Store> Store::Open(const std::string& dir) {
   return Store(std::move(layout));
 }
 
-std::string Store::TempDir() const { return MetaPath(dir(), "tmp"); }
+std::string Store::TempDir() const { return TempDirName(dir()); }
 
 absl::StatusOr<FileLock> Store::Lock() const {
-  return WriterLock(dir(), "lock", /*shared=*/false);
+  return WriterLock(dir(), LockFileName(dir()), /*shared=*/false);
 }
 
 absl::StatusOr<FileLock> Store::BlobWriteLock() const {
-  return WriterLock(dir(), "gc.lock", /*shared=*/true);
+  return WriterLock(dir(), GcLockFileName(dir()), /*shared=*/true);
 }
 
 absl::StatusOr<FileLock> Store::BlobReadLock() const {
   absl::StatusOr<FileLock> lock =
-      FileLock::AcquireSharedExisting(MetaPath(dir(), "gc.lock"));
+      FileLock::AcquireSharedExisting(GcLockFileName(dir()));
   if (absl::IsNotFound(lock.status())) {
-    lock = WriterLock(dir(), "gc.lock", /*shared=*/true);
+    lock = WriterLock(dir(), GcLockFileName(dir()), /*shared=*/true);
   }
   // A lock file this process may not open, or make: go on without the lock
   // (where nobody may write the store, nobody can gc it either).
@@ -714,7 +707,7 @@ absl::StatusOr<size_t> Store::RemoveTags(const std::string& repository,
 absl::StatusOr<Store::GcReport> Store::Gc(const GcOptions& options) const {
   // Exclusive: no import is placing blobs while we decide what is garbage.
   ASSIGN_OR_RETURN(FileLock blobs_lock,
-                   WriterLock(dir(), "gc.lock", /*shared=*/false));
+                   WriterLock(dir(), GcLockFileName(dir()), /*shared=*/false));
   ASSIGN_OR_RETURN(FileLock index_lock, Lock());
   ASSIGN_OR_RETURN(oci::Index index, layout_.ReadIndex());
   ASSIGN_OR_RETURN(std::set<std::string> reachable, Reachable(layout_, index));

@@ -98,7 +98,7 @@ class ImageSource {
   // The regular file that holds blob `d` byte for byte, where the source
   // keeps blobs as files (a layout directory, the store), so that a
   // destination on the same filesystem may link it; "" otherwise.
-  virtual std::string BlobFile(const oci::Descriptor& d) const { return ""; }
+  virtual std::string BlobFile(const oci::Descriptor& /*d*/) const { return ""; }
 
   // The error for blob `d` read from here whose bytes are not what `d`
   // says; `what` is "content hashes to sha256:...", "has N bytes, its
@@ -136,7 +136,7 @@ class ImageDestination {
   // The name the store's REPOSITORY:TAG takes here when the text gives
   // none: the tag in a layout, docker's familiar REPOSITORY:TAG in a docker
   // archive.
-  virtual std::string DefaultRef(const std::string& repository,
+  virtual std::string DefaultRef(const std::string& /*repository*/,
                                  const std::string& tag) const {
     return tag;
   }

@@ -2,14 +2,14 @@
 // them) on a 50,000-tag index.json like a real store's. Not a test: build
 // and run by hand, optimized (the default in .bazelrc):
 //
-//   bazel run //lib/store:scan_tags_bench [-- STORE_TO_COPY]
+//   bazel run //bench:scan_tags_bench [-- STORE_TO_COPY]
 //
 // With STORE_TO_COPY, its index.json is timed too (copied first; the store
 // itself is only read).
 //
 // These are warm timings: memory freed by one run is reused by the next.
 // A fresh process pays far more for memory it touches first (page faults);
-// time that with scan_tags_once (see its file).
+// bench/store_bench.sh times whole commands.
 
 #include <stdio.h>
 #include <stdlib.h>
