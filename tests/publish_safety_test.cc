@@ -119,7 +119,7 @@ TEST_F(PublishSafetyTest, AnEmptyPathAndForeignFoldersAreRefusedUntouched) {
                   foreign + "/oci-layout && echo mine > " + foreign + "/www/mine.txt")
                 .exit_code, 0);
   std::string listing = Listing(foreign);
-  for (const std::string& extra : {"", "--full"}) {
+  for (const char* extra : {"", "--full"}) {
     Result r = Publish(foreign, extra);
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_THAT(r.err, HasSubstr("is not a stowage publish"));
@@ -155,7 +155,9 @@ TEST_F(PublishSafetyTest, OnePublisherAtATimeAndTheTreeIsAlwaysWhole) {
     // Each trial changes the store, so both publishes have work to do.
     std::string tag = absl::StrCat("team/app:t", trial);
     ASSERT_EQ(S({"tag", "team/app:v1", tag}).exit_code, 0);
-    if (trial % 2 == 1) ASSERT_EQ(S({"untag", absl::StrCat("team/app:t", trial - 1)}).exit_code, 0);
+    if (trial % 2 == 1) {
+      ASSERT_EQ(S({"untag", absl::StrCat("team/app:t", trial - 1)}).exit_code, 0);
+    }
     std::string wait = trial % 4 == 3 ? "--wait" : "";
     Result both = Shell("(" + PublishCommand(out, wait) + " 2>" + work_ + "/a.err; echo $? > " +
                         work_ + "/a.rc) & (" + PublishCommand(out, wait) + " 2>" + work_ +

@@ -17,6 +17,9 @@ namespace stowage {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // the work failed or found problems
 inline constexpr int kExitUsage = 2;    // the command line was wrong
+// `stowage check` found damaged or missing objects in the store (distinct
+// from kExitFailure, which there means the store could not be checked).
+inline constexpr int kExitDamaged = 3;
 
 struct Command {
   CLI::App* app;
@@ -31,6 +34,7 @@ Command AddTagCommand(CLI::App& root);
 Command AddUntagCommand(CLI::App& root);
 Command AddRmCommand(CLI::App& root);
 Command AddGcCommand(CLI::App& root);
+Command AddCheckCommand(CLI::App& root);
 Command AddLsCommand(CLI::App& root);
 Command AddTagsCommand(CLI::App& root);
 Command AddInspectCommand(CLI::App& root);

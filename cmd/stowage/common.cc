@@ -1,5 +1,7 @@
 #include "cmd/stowage/common.h"
 
+#include "lib/base/terminal_text.h"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -21,9 +23,10 @@ void AddStoreOption(CLI::App* app, std::string* store) {
 }
 
 int Fail(absl::string_view command, const absl::Status& status) {
-  std::fprintf(stderr, "stowage %.*s: %.*s\n", static_cast<int>(command.size()),
-               command.data(), static_cast<int>(status.message().size()),
-               status.message().data());
+  // Messages quote what the store, a bundle or a site said: escaped.
+  std::string message = SafeForTerminal(status.message());
+  std::fprintf(stderr, "stowage %.*s: %s\n", static_cast<int>(command.size()),
+               command.data(), message.c_str());
   return kExitFailure;
 }
 

@@ -6,6 +6,7 @@
 
 #include "cmd/stowage/command.h"
 #include "cmd/stowage/common.h"
+#include "lib/base/terminal_text.h"
 #include "lib/json/json_writer.h"
 #include "lib/store/inspect.h"
 
@@ -54,24 +55,24 @@ void PrintJson(const store::ImageInfo& info) {
 }
 
 void PrintText(const store::ImageInfo& info) {
-  std::cout << "Name:        " << info.name << "\n"
+  std::cout << "Name:        " << SafeForTerminal(info.name) << "\n"
             << "Digest:      " << info.digest << "\n"
-            << "Media type:  " << info.media_type << "\n";
+            << "Media type:  " << SafeForTerminal(info.media_type) << "\n";
   if (!info.artifact_type.empty()) {
-    std::cout << "Artifact:    " << info.artifact_type << "\n";
+    std::cout << "Artifact:    " << SafeForTerminal(info.artifact_type) << "\n";
   }
   if (info.is_index) {
     std::cout << "Platforms:\n";
     for (const store::ImageInfo::Child& c : info.manifests) {
-      std::cout << "  " << (c.platform.empty() ? "(none)" : c.platform) << "  "
+      std::cout << "  " << (c.platform.empty() ? "(none)" : SafeForTerminal(c.platform)) << "  "
                 << c.digest << "\n";
     }
   } else {
-    if (!info.platform.empty()) std::cout << "Platform:    " << info.platform << "\n";
-    if (!info.created.empty()) std::cout << "Created:     " << info.created << "\n";
+    if (!info.platform.empty()) std::cout << "Platform:    " << SafeForTerminal(info.platform) << "\n";
+    if (!info.created.empty()) std::cout << "Created:     " << SafeForTerminal(info.created) << "\n";
     if (!info.labels.empty()) {
       std::cout << "Labels:\n";
-      for (const auto& [k, v] : info.labels) std::cout << "  " << k << "=" << v << "\n";
+      for (const auto& [k, v] : info.labels) std::cout << "  " << SafeForTerminal(k) << "=" << SafeForTerminal(v) << "\n";
     }
     std::cout << "Layers:\n";
     for (const oci::Descriptor& l : info.layers) {

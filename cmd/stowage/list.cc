@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "cmd/stowage/command.h"
 #include "cmd/stowage/common.h"
+#include "lib/base/terminal_text.h"
 #include "lib/json/json_writer.h"
 #include "lib/reference/reference.h"
 #include "lib/store/inspect.h"
@@ -78,7 +79,7 @@ int RunTags(const ListFlags& flags) {
     } else {
       std::cout << absl::StrFormat("%-30s %-71s %s\n", e.name.tag,
                                    e.descriptor.digest(),
-                                   e.descriptor.media_type());
+                                   SafeForTerminal(e.descriptor.media_type()));
     }
   }
   w.EndArray();

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
       "  stowage init /srv/stowage && export STOWAGE_STORE=/srv/stowage\n"
       "  stowage import oci:./layout:v1 team/app:v1\n"
       "  stowage ls; stowage tags team/app; stowage inspect team/app:v1\n"
+      "  stowage check   # hash every blob, walk every image\n"
       "  stowage export team/app:v1 oci-archive:/media/usb/app.tar\n"
       "  stowage bundle create /media/usb/week1.tar --all --max-size 4G\n"
       "  stowage repo set library/python --short 'Python, official' --official\n"
@@ -33,7 +34,7 @@ int main(int argc, char** argv) {
       "  stowage validate --rules=oci --json - < references.txt\n"
       "\n"
       "Exit status: 0 success, 1 failure (bad input, damaged content, "
-      "an invalid reference), 2 wrong command line.\n"
+      "an invalid reference), 2 wrong command line, 3 (check) damage found.\n"
       "Run 'stowage COMMAND --help' for a command's options.");
 
   std::vector<stowage::Command> commands = {
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
       stowage::AddTagsCommand(app),    stowage::AddInspectCommand(app),
       stowage::AddTagCommand(app),     stowage::AddUntagCommand(app),
       stowage::AddRmCommand(app),      stowage::AddGcCommand(app),
+      stowage::AddCheckCommand(app),
       stowage::AddPublishCommand(app),
       stowage::AddRepoCommand(app),
       stowage::AddSearchCommand(app),

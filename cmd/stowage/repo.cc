@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "cmd/stowage/command.h"
 #include "cmd/stowage/common.h"
+#include "lib/base/terminal_text.h"
 #include "lib/catalog/catalog_store.h"
 #include "lib/catalog/metadata.h"
 #include "lib/fs/file.h"
@@ -225,7 +226,7 @@ int RunShow(const ShowFlags& f) {
   }
   std::cout << "Name:        " << *name << "\n";
   if (meta.short_description) {
-    std::cout << "Short:       " << *meta.short_description << "\n";
+    std::cout << "Short:       " << SafeForTerminal(*meta.short_description) << "\n";
   }
   std::vector<std::string> badges;
   if (meta.official.value_or(false)) badges.push_back("OFFICIAL");
@@ -238,12 +239,12 @@ int RunShow(const ShowFlags& f) {
   auto n = c->namespaces.find(ns);
   std::cout << "Namespace:   " << ns;
   if (n != c->namespaces.end() && n->second.title) {
-    std::cout << " (" << *n->second.title << ")";
+    std::cout << " (" << SafeForTerminal(*n->second.title) << ")";
   }
   std::cout << "\n";
   std::cout << "Tags:        " << *tags << "\n";
   if (meta.readme) {
-    std::cout << "\n" << *meta.readme;
+    std::cout << "\n" << SafeForTerminal(*meta.readme, /*multi_line=*/true);
     if (!meta.readme->empty() && meta.readme->back() != '\n') std::cout << "\n";
   }
   return kExitOk;

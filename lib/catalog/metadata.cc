@@ -6,7 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "lib/base/status_macros.h"
 #include "lib/base/utf8.h"
 #include "lib/fs/file.h"
 #include "lib/json/json_writer.h"
@@ -34,6 +36,30 @@ absl::StatusOr<size_t> CountCodePoints(absl::string_view text) {
   return count;
 }
 
+// InvalidArgument naming the first control character of `text` (C0, DEL,
+// C1; "\n" and "\t", and "\r" before "\n", allowed when `multi_line`) by
+// its code point and 1-based character position: such characters would
+// drive the terminal of whoever prints the catalog. `text` is valid UTF-8.
+absl::Status RefuseControlCharacters(absl::string_view text, absl::string_view what,
+                                     bool multi_line) {
+  size_t position = 1;
+  for (size_t i = 0; i < text.size(); ++position) {
+    Utf8Char c = DecodeUtf8(text, i);
+    char32_t cp = c.code_point;
+    bool allowed = multi_line && (cp == '\n' || cp == '\t' ||
+                                  (cp == '\r' && i + 1 < text.size() && text[i + 1] == '\n'));
+    if (!allowed && (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f))) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "control character U+%04X at position %d; %s is text without control "
+          "characters%s",
+          static_cast<unsigned>(cp), position, what,
+          multi_line ? " (line breaks and tabs allowed)" : ""));
+    }
+    i += c.length;
+  }
+  return absl::OkStatus();
+}
+
 // A line of text of at most `max` characters; `what` names it in the rule.
 absl::Status ValidateLine(absl::string_view text, size_t max,
                           absl::string_view what, absl::string_view why,
@@ -47,6 +73,7 @@ absl::Status ValidateLine(absl::string_view text, size_t max,
     return absl::InvalidArgumentError(
         absl::StrCat("holds a line break; ", what, " is one line"));
   }
+  RETURN_IF_ERROR(RefuseControlCharacters(text, what, !one_line));
   if (*chars > max) {
     return absl::InvalidArgumentError(absl::StrCat(
         *chars, " characters; ", what, " is at most ", max, " characters", why));
@@ -309,6 +336,7 @@ absl::Status ValidateReadme(absl::string_view text) {
     return absl::InvalidArgumentError(absl::StrCat(
         chars.status().message(), "; a README is UTF-8 Markdown text"));
   }
+  RETURN_IF_ERROR(RefuseControlCharacters(text, "a README", /*multi_line=*/true));
   return absl::OkStatus();
 }
 

@@ -292,7 +292,22 @@ TEST(FieldRules, TextIsCountedInCodePointsAndMustBeUtf8) {
       {Repeat("𝄞", 101),
        "101 characters; a short description is at most 100 characters "
        "(Docker Hub's limit)"},
-      {"tab\tis fine", ""},
+      // A tab would split the column of `stowage search`'s table.
+      {"tab\tis refused",
+       "control character U+0009 at position 4; a short description is text "
+       "without control characters"},
+      {"title\x1b]0;pwned\x07",
+       "control character U+001B at position 6; a short description is text "
+       "without control characters"},
+      {"bell\x07", "control character U+0007 at position 5; a short description "
+                   "is text without control characters"},
+      {"del\x7f", "control character U+007F at position 4; a short description "
+                  "is text without control characters"},
+      {"\xc3\xa9\xc2\x9b" "2J", "control character U+009B at position 2; a short "
+                              "description is text without control characters"},
+      {std::string("nul\0", 4), "control character U+0000 at position 4; a short "
+                                 "description is text without control characters"},
+      {"\xc2\xa0no-break space is text", ""},
       {"a\rb", "holds a line break; a short description is one line"},
       {"\xff", "not valid UTF-8 (at byte 0); a short description is UTF-8 text"},
       {"ab\xc3", "not valid UTF-8 (at byte 2); a short description is UTF-8 text"},
@@ -502,6 +517,43 @@ TEST(MergeCatalog, SetFieldsWinUnsetOnesKeep) {
   EXPECT_EQ(into.repositories.count("team/other"), 1u);
   EXPECT_EQ(into.namespaces["team"].title, "Team");
   EXPECT_EQ(into.namespaces["team"].description, "The team");
+}
+
+}  // namespace
+}  // namespace stowage::catalog
+
+namespace stowage::catalog {
+namespace {
+
+TEST(FieldRules, ControlCharactersInMultiLineFields) {
+  EXPECT_TRUE(ValidateReadme("# Title\n\n\tcode\r\nmore\n").ok());
+  EXPECT_TRUE(ValidateDescription("line one\nline two\twith tab").ok());
+  absl::Status s = ValidateReadme("# Hi\n\x1b[2J");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "control character U+001B at position 6; a README is text without "
+            "control characters (line breaks and tabs allowed)");
+  s = ValidateReadme("a lone\rcarriage return");
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("U+000D at position 7"));
+  s = ValidateDescription("x\x07");
+  EXPECT_THAT(std::string(s.message()),
+              ::testing::HasSubstr("U+0007 at position 2; a namespace description"));
+  s = ValidateTitle("t\x1b");
+  EXPECT_THAT(std::string(s.message()),
+              ::testing::HasSubstr("U+001B at position 2; a namespace title"));
+}
+
+TEST(ParseCatalogTest, ControlCharacterInAFileNamesTheField) {
+  absl::StatusOr<Catalog> c = ParseCatalog(
+      R"({"repositories": {"team/app": {"short": "ok\u001b[31m"}}})", "catalog.json", "");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(c.status().message()),
+              ::testing::HasSubstr("short: control character U+001B at position 3"));
+  c = ParseCatalog(R"({"namespaces": {"team": {"title": "T\u0007"}}})", "catalog.json", "");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(std::string(c.status().message()),
+              ::testing::HasSubstr("title: control character U+0007 at position 2"));
 }
 
 }  // namespace

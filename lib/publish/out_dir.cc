@@ -112,7 +112,7 @@ absl::StatusOr<bool> CheckOwned(const std::string& out_dir, const std::string& r
 }
 
 // The pid a lock file names, for the message; "unknown" if none.
-std::string HolderPid(const Fd& fd, const std::string& path) {
+std::string HolderPid(const Fd& fd) {
   char buf[32] = {0};
   ssize_t n = pread(fd.get(), buf, sizeof(buf) - 1, 0);
   uint64_t pid = 0;
@@ -146,7 +146,7 @@ absl::StatusOr<Fd> Lock(const std::string& out_dir, const std::string& root, boo
     if (errno == EWOULDBLOCK && !wait) {
       return absl::UnavailableError(absl::StrCat(
           "OUTDIR \"", out_dir, "\" is being published by another stowage publish (pid ",
-          HolderPid(fd, path), "); wait for it to finish, or pass --wait"));
+          HolderPid(fd), "); wait for it to finish, or pass --wait"));
     }
     if (errno != EINTR) return ErrnoStatus(path, errno);
   }

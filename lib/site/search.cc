@@ -1,5 +1,7 @@
 #include "lib/site/search.h"
 
+#include "lib/base/terminal_text.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -516,7 +518,9 @@ std::string FormatTable(const std::vector<SearchResult>& results, bool truncate)
   TabWriter w;
   w.Write("NAME\tDESCRIPTION\tSTARS\tOFFICIAL\tAUTOMATED\n");
   for (const SearchResult& r : results) {
-    w.Write(absl::StrCat(r.name, "\t", Description(r.description, truncate), "\t", r.stars,
+    // Names and descriptions may come from a remote site: escaped.
+    w.Write(absl::StrCat(SafeForTerminal(r.name), "\t",
+                         SafeForTerminal(Description(r.description, truncate)), "\t", r.stars,
                          "\t", r.official ? "[OK]" : "", "\t", r.automated ? "[OK]" : "",
                          "\n"));
   }

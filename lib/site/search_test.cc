@@ -539,11 +539,18 @@ TEST(SearchFormatTest, Table) {
        true,
        "NAME      DESCRIPTION   STARS     OFFICIAL   AUTOMATED\n"
        "a/b       日本語        1                    \n"},
-      {"a tab in a description shifts the row, as docker's tabwriter does",
+      // docker's tabwriter lets a tab shift the row; a description from a
+      // remote site must not move our columns (nor drive the terminal).
+      {"a tab in a description is escaped and keeps the columns",
        {{"x", "a\tb", 1, false, false}},
        true,
        "NAME      DESCRIPTION   STARS     OFFICIAL   AUTOMATED\n"
-       "x         a             b         1                    \n"},
+       "x         a\\x09b        1                    \n"},
+      {"an escape sequence in a name or description is escaped",
+       {{"x\x1b[2J", "t\x1b]0;pwned\x07", 1, false, false}},
+       true,
+       "NAME       DESCRIPTION         STARS     OFFICIAL   AUTOMATED\n"
+       "x\\x1b[2J   t\\x1b]0;pwned\\x07   1                    \n"},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(FormatTable(c.results, c.truncate), c.want) << c.name;
