@@ -13,7 +13,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/setup.sh jq umoci skopeo buildah openssl nginx libnginx-mod-http-js curl
-bazel build //cmd/stowage >/dev/null 2>&1 || bazel build //cmd/stowage
+# The flags scripts/test.sh builds with, so each reuses the other's build.
+bazel build --config=werror //cmd/stowage >/dev/null 2>&1 || bazel build --config=werror //cmd/stowage
 stowage="$root/bazel-bin/cmd/stowage/stowage"
 
 echo "== stowage validate - < examples/references.txt"

@@ -58,10 +58,12 @@ labels=$(bazel query 'tests(//...)' 2>/dev/null | sort)
 asan_started="$(date +%s)"
 asan_scope='//lib/... + //fuzz/...'
 echo "AddressSanitizer + UBSan: bazel test --config=asan $asan_scope"
-bazel test --config=werror --config=asan --keep_going -- //lib/... //fuzz/... 2>&1 |
+# --symlink_prefix=/: bazel-bin and bazel-testlogs keep pointing at the
+# plain build (bazel-bin/cmd/stowage/stowage is the binary users run).
+bazel test --config=werror --config=asan --symlink_prefix=/ --keep_going -- //lib/... //fuzz/... 2>&1 |
   tee "$asan_log" | grep -E '^(//|ERROR|FAILED|Executed)'
 asan_rc=${PIPESTATUS[0]}
-asan_testlogs="$(readlink -f bazel-testlogs)"
+asan_testlogs="$(bazel info --config=werror --config=asan bazel-testlogs 2>/dev/null)"
 asan_labels=$(bazel query "tests($asan_scope)" 2>/dev/null | sort)
 echo "asan run: $(( $(date +%s) - asan_started )) s"
 
