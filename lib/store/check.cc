@@ -267,7 +267,7 @@ std::string CheckProblem::String() const {
 
 absl::StatusOr<CheckReport> Check(const Store& store, const CheckOptions& options) {
   ASSIGN_OR_RETURN(FileLock lock, store.BlobReadLock());
-  ASSIGN_OR_RETURN(oci::Index index, store.layout().ReadIndex());
+  ASSIGN_OR_RETURN(oci::Index index, store.ReadIndex());
   const std::string dir = JoinPath(store.dir(), "blobs/sha256");
   CheckReport report;
   std::vector<Hashed> files;

@@ -585,6 +585,11 @@ absl::StatusOr<FileLock> Store::BlobReadLock() const {
   return lock;
 }
 
+absl::StatusOr<oci::Index> Store::ReadIndex() const {
+  ASSIGN_OR_RETURN(IndexSnapshot read, ReadSettledIndex(JoinPath(dir(), "index.json")));
+  return std::move(read.index);
+}
+
 absl::StatusOr<std::vector<TagEntry>> Store::Tags(
     std::vector<std::string>* skipped) const {
   ASSIGN_OR_RETURN(IndexSnapshot read,
@@ -709,7 +714,9 @@ absl::StatusOr<Store::GcReport> Store::Gc(const GcOptions& options) const {
   ASSIGN_OR_RETURN(FileLock blobs_lock,
                    WriterLock(dir(), GcLockFileName(dir()), /*shared=*/false));
   ASSIGN_OR_RETURN(FileLock index_lock, Lock());
-  ASSIGN_OR_RETURN(oci::Index index, layout_.ReadIndex());
+  // skopeo rewrites index.json in place, taking no lock: wait out a
+  // half-written one rather than fail.
+  ASSIGN_OR_RETURN(oci::Index index, ReadIndex());
   ASSIGN_OR_RETURN(std::set<std::string> reachable, Reachable(layout_, index));
   // Files changed after this are young, however long the sweep takes.
   const absl::Time cutoff = absl::Now() - options.grace;

@@ -141,6 +141,10 @@ class Store {
   // Init; on a store opened with Open it may be missing (writers make it).
   std::string TempDir() const;
 
+  // index.json as a whole, read as Tags() reads it (no lock; one that
+  // another program is rewriting in place is read again for 150 ms).
+  absl::StatusOr<oci::Index> ReadIndex() const;
+
   // Every tag, sorted by repository then tag. Entries of index.json whose
   // name is not "<repository>:<tag>" (written by other tools) are skipped
   // and counted in `*skipped` when given. Takes no lock: stowage replaces
