@@ -197,6 +197,18 @@ TEST_F(PublishSafetyTest, APublishKilledAnywhereIsRepairedByTheNext) {
   }
 }
 
+// skopeo rewrites the store's index.json in place (truncate, then write):
+// a publish that finds it empty for a moment waits, as the store's readers
+// do, instead of failing.
+TEST_F(PublishSafetyTest, AHalfWrittenStoreIndexIsWaitedOut) {
+  std::string index = store_ + "/index.json";
+  Result r = Shell("cp " + index + " " + work_ + "/index.json && : > " + index + " && (sleep 0.05; "
+                   "cat " + work_ + "/index.json > " + index + ") & " +
+                   PublishCommand(work_ + "/site") + "; rc=$?; wait; exit $rc");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Listing(work_ + "/site"), FreshListing());
+}
+
 TEST_F(PublishSafetyTest, ADamagedBlobIsNeverPublished) {
   // The image's layer, flipped in place: same size, other bytes.
   std::string manifest = RefDigest(store_, "team/app:v1");
