@@ -1,16 +1,10 @@
 #include "lib/publish/publish.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
-#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -23,6 +17,7 @@
 #include "lib/catalog/catalog_store.h"
 #include "lib/catalog/metadata.h"
 #include "lib/copy/copy.h"
+#include "lib/crypto/hash_files.h"
 #include "lib/crypto/sha256.h"
 #include "lib/fs/file.h"
 #include "lib/json/json_writer.h"
@@ -149,23 +144,6 @@ absl::Status CopyBlobsOut(const store::Store& store, const oci::Layout& out,
   return dest.Commit();
 }
 
-// Whether the file at `path` hashes to `digest` ("sha256:<hex>"); counts
-// the bytes read into `progress`.
-absl::StatusOr<bool> Intact(const std::string& path, absl::string_view digest,
-                            Progress* progress) {
-  ASSIGN_OR_RETURN(Fd fd, OpenForRead(path));
-  posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  Sha256 h;
-  std::string buf(1 << 20, '\0');
-  for (;;) {
-    ASSIGN_OR_RETURN(size_t n, ReadSome(fd, path, buf.data(), buf.size()));
-    if (n == 0) break;
-    h.Update(buf.data(), n);
-    if (progress != nullptr) progress->AddBytes(n);
-  }
-  return absl::StrCat("sha256:", h.HexDigest()) == digest;
-}
-
 // --full: hashes every blob of `blobs` OUTDIR holds, on every core, and
 // removes each that no longer has its digest (the copy that follows puts
 // it back from the store, hashing it again, or fails naming it): a blob
@@ -173,34 +151,23 @@ absl::StatusOr<bool> Intact(const std::string& path, absl::string_view digest,
 // Returns the digests removed.
 absl::StatusOr<std::vector<std::string>> RemoveDamagedBlobs(
     const oci::Layout& out, const std::vector<oci::Descriptor>& blobs, Progress* progress) {
-  std::atomic<size_t> next{0};
-  std::mutex mu;
-  absl::Status error;
-  std::vector<std::string> damaged;
-  if (progress != nullptr) {
-    uint64_t bytes = 0;
-    for (const oci::Descriptor& d : blobs) bytes += static_cast<uint64_t>(d.size());
-    progress->Start(blobs.size(), bytes);
+  std::vector<FileHash> present;
+  std::vector<const std::string*> digests;  // of present, index for index
+  uint64_t bytes = 0;
+  for (const oci::Descriptor& d : blobs) {
+    std::string path = out.BlobPath(d.digest());
+    if (!Exists(path)) continue;
+    present.push_back({std::move(path), static_cast<uint64_t>(d.size()), "", ""});
+    digests.push_back(&d.digest());
+    bytes += static_cast<uint64_t>(d.size());
   }
-  auto work = [&] {
-    for (size_t i = next++; i < blobs.size(); i = next++) {
-      const std::string path = out.BlobPath(blobs[i].digest());
-      if (!Exists(path)) continue;
-      absl::StatusOr<bool> ok = Intact(path, blobs[i].digest(), progress);
-      if (progress != nullptr) progress->BlobDone();
-      std::lock_guard<std::mutex> lock(mu);
-      if (!ok.ok()) {
-        if (error.ok()) error = ok.status();
-      } else if (!*ok) {
-        damaged.push_back(blobs[i].digest());
-      }
-    }
-  };
-  unsigned n = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> threads;
-  for (unsigned t = 0; t < n; ++t) threads.emplace_back(work);
-  for (std::thread& t : threads) t.join();
-  RETURN_IF_ERROR(error);
+  if (progress != nullptr) progress->Start(present.size(), bytes);
+  HashFiles(present, /*threads=*/0, progress);
+  std::vector<std::string> damaged;
+  for (size_t i = 0; i < present.size(); ++i) {
+    if (!present[i].error.empty()) return absl::DataLossError(present[i].error);
+    if (absl::StrCat("sha256:", present[i].hex) != *digests[i]) damaged.push_back(*digests[i]);
+  }
   std::sort(damaged.begin(), damaged.end());
   for (const std::string& d : damaged) RETURN_IF_ERROR(RemoveFile(out.BlobPath(d)));
   return damaged;

@@ -1,16 +1,10 @@
 #include "lib/store/check.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <deque>
 #include <map>
 #include <memory>
 #include <set>
-#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -19,17 +13,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lib/base/status_macros.h"
-#include "lib/crypto/sha256.h"
+#include "lib/crypto/hash_files.h"
 #include "lib/fs/file.h"
 #include "lib/oci/manifest.h"
 #include "lib/oci/media_types.h"
 
 namespace stowage::store {
 namespace {
-
-// Large reads: few system calls, and each 4 MiB chunk is hashed while it is
-// still in cache.
-constexpr size_t kReadChunk = size_t{4} << 20;
 
 // What hashing one file of blobs/sha256 found.
 struct Hashed {
@@ -47,55 +37,20 @@ bool IsHexDigest(absl::string_view name) {
   return true;
 }
 
-// Hashes the file at `path` with pread into `buf`, telling `progress`.
-void HashFile(const std::string& path, std::vector<char>& buf,
-              Progress* progress, Hashed& out) {
-  absl::StatusOr<Fd> fd = OpenForRead(path);
-  if (!fd.ok()) {
-    out.error = std::string(fd.status().message());
-    return;
-  }
-  posix_fadvise(fd->get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  Sha256 h;
-  uint64_t offset = 0;
-  for (;;) {
-    ssize_t n = pread(fd->get(), buf.data(), buf.size(), offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      out.error = std::string(ErrnoStatus(path, errno).message());
-      return;
-    }
-    if (n == 0) break;
-    h.Update(buf.data(), static_cast<size_t>(n));
-    offset += static_cast<uint64_t>(n);
-    if (progress != nullptr) progress->AddBytes(static_cast<uint64_t>(n));
-  }
-  out.size = offset;
-  out.hex = h.HexDigest();
-}
-
-// Hashes every entry of `files` on `threads` threads, largest first so that
-// one big blob does not start last.
+// Hashes every entry of `files` (named within `dir`) on `threads` threads.
 void HashAll(const std::string& dir, std::vector<Hashed>& files, int threads,
              Progress* progress) {
-  std::vector<size_t> order(files.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return files[a].size > files[b].size;
-  });
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    std::vector<char> buf(kReadChunk);
-    for (size_t i; (i = next.fetch_add(1)) < order.size();) {
-      Hashed& f = files[order[i]];
-      HashFile(JoinPath(dir, f.name), buf, progress, f);
-      if (progress != nullptr) progress->BlobDone();
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
+  std::vector<FileHash> hashes(files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    hashes[i].path = JoinPath(dir, files[i].name);
+    hashes[i].size = files[i].size;
+  }
+  HashFiles(hashes, threads, progress);
+  for (size_t i = 0; i < files.size(); ++i) {
+    files[i].size = hashes[i].size;
+    files[i].hex = std::move(hashes[i].hex);
+    files[i].error = std::move(hashes[i].error);
+  }
 }
 
 // Lists blobs/sha256: the files to hash (sizes from stat, for ordering and
@@ -275,10 +230,7 @@ absl::StatusOr<CheckReport> Check(const Store& store, const CheckOptions& option
   uint64_t planned = 0;
   for (const Hashed& h : files) planned += h.size;
   if (options.progress != nullptr) options.progress->Start(files.size(), planned);
-  int threads = options.threads > 0
-                    ? options.threads
-                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  HashAll(dir, files, threads, options.progress);
+  HashAll(dir, files, options.threads, options.progress);
 
   std::map<std::string, const Hashed*> by_hex;
   for (const Hashed& h : files) {
