@@ -12,7 +12,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
-#include "absl/time/clock.h"
 #include "lib/base/status_macros.h"
 #include "lib/catalog/catalog_store.h"
 #include "lib/catalog/metadata.h"
@@ -312,36 +311,21 @@ absl::Status Publisher::Prepare() {
   return ReadStore();
 }
 
-// Whether `text` can be a whole index.json: one that another program (skopeo)
-// is rewriting in place is empty or cut short for a moment.
-bool LooksWhole(absl::string_view text) {
-  text = absl::StripTrailingAsciiWhitespace(text);
-  return !text.empty() && text.back() == '}';
-}
-
 absl::Status Publisher::ReadStore() {
   // The store's index.json, read once: hashed here, scanned when planning,
   // and kept open to become OUTDIR's index.json when every tag is published.
+  // Mapped, not read: at 50,000 tags a read copy of the 11 MB file costs
+  // several times the whole scan on a machine where touching new memory is
+  // slow. stowage replaces index.json by rename, so the mapping never
+  // changes under us; another tool truncating it in place while publish
+  // runs could stop publish (SIGBUS), before its first change to OUTDIR.
   store_index_path_ = JoinPath(store_.dir(), "index.json");
-  absl::Duration pause = absl::Milliseconds(10);
-  for (int attempt = 1;; ++attempt) {
-    ASSIGN_OR_RETURN(store_index_fd_, OpenForRead(store_index_path_));
-    // Mapped, not read: at 50,000 tags a read copy of the 11 MB file costs
-    // several times the whole scan on a machine where touching new memory
-    // is slow. stowage replaces index.json by rename, so the mapping never
-    // changes under us; another tool truncating it in place while publish
-    // runs could stop publish (SIGBUS), before its first change to OUTDIR.
-    ASSIGN_OR_RETURN(MappedFile index, MappedFile::Map(store_index_fd_, store_index_path_));
-    if (LooksWhole(index.data()) || attempt == 5) {
-      store_line_ = absl::StrCat("store ", Sha256::DigestOf(index.data()), " ", meta_digest_,
-                                 " ", absl::StrJoin(options_.repo_patterns, " "));
-      store_index_.emplace(std::move(index));
-      return absl::OkStatus();
-    }
-    // Half-written (a skopeo copy ending): wait, as the store's readers do.
-    absl::SleepFor(pause);
-    pause *= 2;
-  }
+  ASSIGN_OR_RETURN(store::Store::MappedIndex index, store_.MapIndex());
+  store_index_fd_ = std::move(index.fd);
+  store_line_ = absl::StrCat("store ", Sha256::DigestOf(index.data.data()), " ", meta_digest_, " ",
+                             absl::StrJoin(options_.repo_patterns, " "));
+  store_index_.emplace(std::move(index.data));
+  return absl::OkStatus();
 }
 
 absl::Status Publisher::PlanRepositories() {

@@ -11,6 +11,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -583,6 +584,23 @@ absl::StatusOr<FileLock> Store::BlobReadLock() const {
   // (where nobody may write the store, nobody can gc it either).
   if (absl::IsPermissionDenied(lock.status())) return FileLock();
   return lock;
+}
+
+absl::StatusOr<Store::MappedIndex> Store::MapIndex() const {
+  const std::string path = JoinPath(dir(), "index.json");
+  auto map = [&path]() -> absl::StatusOr<MappedIndex> {
+    ASSIGN_OR_RETURN(Fd fd, OpenForRead(path));
+    ASSIGN_OR_RETURN(MappedFile data, MappedFile::Map(fd, path));
+    // A whole JSON object ends with '}'; one cut short is parsed for the
+    // error (which says it is not JSON yet).
+    absl::string_view text = absl::StripTrailingAsciiWhitespace(data.data());
+    if (text.empty() || text.back() != '}') {
+      absl::Status parsed = oci::ParseIndex(data.data(), path).status();
+      if (!parsed.ok()) return parsed;
+    }
+    return MappedIndex{std::move(fd), std::move(data)};
+  };
+  return RetryHalfWritten<MappedIndex>(map, IsHalfWrittenIndex);
 }
 
 absl::StatusOr<oci::Index> Store::ReadIndex() const {

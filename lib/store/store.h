@@ -141,6 +141,16 @@ class Store {
   // Init; on a store opened with Open it may be missing (writers make it).
   std::string TempDir() const;
 
+  // index.json opened and mapped, for a caller that keeps the file (to hash
+  // it, link it) as well as scanning it (ScanTagsOf). One that another
+  // program is rewriting in place is mapped again for 150 ms, as Tags()
+  // reads it.
+  struct MappedIndex {
+    Fd fd;
+    MappedFile data;
+  };
+  absl::StatusOr<MappedIndex> MapIndex() const;
+
   // index.json as a whole, read as Tags() reads it (no lock; one that
   // another program is rewriting in place is read again for 150 ms).
   absl::StatusOr<oci::Index> ReadIndex() const;
