@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "cmd/stowage/command.h"
 #include "cmd/stowage/common.h"
+#include "cmd/stowage/registry_flags.h"
 #include "lib/copy/store_copy.h"
 
 namespace stowage {
@@ -19,6 +20,7 @@ struct ExportFlags {
   std::string store;
   std::vector<std::string> args;  // IMAGE... DESTINATION
   copy::ExportOptions options;
+  RegistryFlags registry;
   bool quiet = false;
 };
 
@@ -31,6 +33,9 @@ int RunExport(ExportFlags& flags) {
   }
   flags.options.destination = flags.args.back();
   flags.options.images.assign(flags.args.begin(), flags.args.end() - 1);
+  absl::StatusOr<transport::RegistryOptions> registry = ResolveRegistryFlags(flags.registry);
+  if (!registry.ok()) return Fail("export", registry.status());
+  flags.options.registry = *registry;
   absl::StatusOr<store::Store> s = store::Store::Open(flags.store);
   if (!s.ok()) return Fail("export", s.status());
   absl::StatusOr<copy::ExportResult> result;
@@ -71,13 +76,13 @@ int RunExport(ExportFlags& flags) {
 Command AddExportCommand(CLI::App& root) {
   auto flags = std::make_shared<ExportFlags>();
   CLI::App* app = root.add_subcommand(
-      "export", "Copy images from the store into an OCI layout or archive, or "
-                "a docker save archive");
+      "export", "Copy images from the store to a registry (docker push), an "
+                "OCI layout or archive, or a docker save archive");
   app->add_option("IMAGE...DESTINATION", flags->args,
                   "One or more images, REPOSITORY[:TAG] or REPOSITORY@DIGEST "
                   "(with --all-tags, REPOSITORY), then the destination: "
-                  "oci:DIR[:REF], oci-archive:FILE[:REF] or "
-                  "docker-archive:FILE[:NAME:TAG]; REF and NAME:TAG name a "
+                  "docker://[HOST[:PORT]/]NAME[:TAG], oci:DIR[:REF], oci-archive:FILE[:REF] or "
+                  "docker-archive:FILE[:NAME:TAG]; TAG, REF and NAME:TAG name a "
                   "single image")
       ->required();
   app->add_flag("-a,--all-tags", flags->options.all_tags,
@@ -88,9 +93,13 @@ Command AddExportCommand(CLI::App& root) {
                   "index going into a docker-archive:");
   app->add_flag("--copy", flags->options.copy,
                 "Copy blobs even where a hard link would do");
+  app->add_option("-j,--jobs", flags->options.threads,
+                  "Blobs transferred at once (default: 4 to a registry, one "
+                  "per core otherwise)");
   app->add_flag("-q,--quiet", flags->quiet, "Print nothing but errors");
+  AddRegistryFlags(app, &flags->registry);
   AddStoreOption(app, &flags->store);
-  app->footer(
+  std::string footer =
       "A layout or OCI archive that exists keeps its images; one with the same "
       "ref is replaced. Digests are kept byte for byte, and every blob read "
       "from the store is hashed on the way out: a blob damaged in the store "
@@ -106,13 +115,24 @@ Command AddExportCommand(CLI::App& root) {
       "deterministic (sorted, owner 0:0, mtime $SOURCE_DATE_EPOCH or 0). A "
       "docker archive holds one image per name and no multi-platform index: "
       "export an index with --platform.\n\n"
+      "docker:// pushes as docker push does: each blob the registry lacks is "
+      "uploaded (one PUT, or 64 MiB PATCH chunks for larger blobs, each "
+      "retried alone), after a HEAD; one this process pushed to another "
+      "repository of the registry is mounted from there; manifests go by "
+      "digest after their blobs, an index after its manifests, and the tags "
+      "last, so a push cut short tags nothing. Digests are kept byte for "
+      "byte.\n%REGISTRY%\n\n"
       "Examples:\n"
       "  stowage export team/app:v1 oci:/media/usb/layout\n"
+      "  stowage export team/app:v1 docker://registry.local:5000/team/app   # tag v1\n"
+      "  stowage export --all-tags team/app docker://registry.local:5000/team/app\n"
       "  stowage export -a team/app oci-archive:team-app.tar\n"
       "  stowage export --platform linux/arm64 library/python:3.12 oci:py-arm64\n"
       "  stowage export team/app:v1 team/tool:2 docker-archive:images.tar   # docker load -i images.tar\n"
       "  stowage export --platform linux/amd64 library/python:3.12 "
-      "docker-archive:py.tar:python:3.12");
+      "docker-archive:py.tar:python:3.12";
+  footer.replace(footer.find("%REGISTRY%"), 10, kRegistryHelp);
+  app->footer(footer);
   return Command{app, [flags] { return RunExport(*flags); }};
 }
 

@@ -8,6 +8,7 @@
 
 #include "cmd/stowage/command.h"
 #include "cmd/stowage/common.h"
+#include "cmd/stowage/registry_flags.h"
 #include "lib/copy/store_copy.h"
 
 namespace stowage {
@@ -16,10 +17,16 @@ namespace {
 struct ImportFlags {
   std::string store;
   copy::ImportOptions options;
+  RegistryFlags registry;
+  bool referrers = false;
   bool quiet = false;
 };
 
 int RunImport(ImportFlags& flags) {
+  absl::StatusOr<transport::RegistryOptions> registry = ResolveRegistryFlags(flags.registry);
+  if (!registry.ok()) return Fail("import", registry.status());
+  flags.options.registry = *registry;
+  flags.options.registry.referrers = flags.referrers;
   absl::StatusOr<store::Store> s = store::Store::Open(flags.store);
   if (!s.ok()) return Fail("import", s.status());
   absl::StatusOr<copy::ImportResult> result;
@@ -52,9 +59,10 @@ int RunImport(ImportFlags& flags) {
 Command AddImportCommand(CLI::App& root) {
   auto flags = std::make_shared<ImportFlags>();
   CLI::App* app = root.add_subcommand(
-      "import", "Copy images from an OCI layout or archive, or a docker save "
-                "archive, into the store");
+      "import", "Copy images from a registry (docker pull), an OCI layout or "
+                "archive, or a docker save archive, into the store");
   app->add_option("SOURCE", flags->options.source,
+                  "docker://[HOST[:PORT]/]NAME[:TAG|@DIGEST] (a registry), "
                   "oci:DIR[:REF], oci-archive:FILE[:REF] (tar, plain or "
                   "compressed) or docker-archive:FILE[:NAME[:TAG]|:@N] (a "
                   "docker save tar; NAME:TAG picks the image with that "
@@ -62,17 +70,29 @@ Command AddImportCommand(CLI::App& root) {
       ->required();
   app->add_option("TARGET", flags->options.target,
                   "REPOSITORY[:TAG] to tag it as (tag 'latest' by default); "
-                  "with --all, REPOSITORY alone, or nothing for a "
-                  "docker-archive: (each image keeps its own names)");
+                  "with --all, REPOSITORY alone; nothing for docker:// and "
+                  "docker-archive: sources, whose images keep their own names "
+                  "(docker://python is library/python:latest)");
   app->add_flag("--all", flags->options.all,
                 "Import every image of SOURCE, each tagged REPOSITORY:<its "
-                "ref>; from a docker archive, each under its RepoTags");
+                "ref>; from a docker archive, each under its RepoTags; from a "
+                "docker:// repository named without a tag, every tag (docker pull -a)");
+  app->add_option("--platform", flags->options.platform,
+                  "OS/ARCH[/VARIANT]: of a multi-platform image, import that "
+                  "platform's image alone, tagged in place of the index");
+  app->add_flag("--referrers", flags->referrers,
+                "docker:// only: bring each image's cosign signature, "
+                "attestation and SBOM tags (sha256-<hex>.sig/.att/.sbom) too");
+  app->add_option("-j,--jobs", flags->options.threads,
+                  "Blobs transferred at once (default: 4 from a registry, one "
+                  "per core otherwise)");
+  AddRegistryFlags(app, &flags->registry);
   app->add_flag("--copy", flags->options.copy,
                 "Copy blobs even where a hard link would do (by default blobs "
                 "on the same filesystem are hard-linked after verification)");
   app->add_flag("-q,--quiet", flags->quiet, "Print nothing but errors");
   AddStoreOption(app, &flags->store);
-  app->footer(
+  std::string footer =
       "Every blob is checked against its digest and size on the way in; on "
       "any mismatch nothing is tagged. A manifest that declares another size "
       "for a blob the store already has is refused.\n"
@@ -97,13 +117,26 @@ Command AddImportCommand(CLI::App& root) {
       "one `skopeo inspect docker-archive:FILE` shows. It differs from the "
       "registry digest of the same image, whose manifest lists compressed "
       "layers; the image ID (config digest) is the same as docker's.\n\n"
+      "docker:// pulls as docker pull does: blobs the store has are not "
+      "downloaded, the rest stream in 4 at a time, hashed on the way; a pull "
+      "killed midway tags nothing (what it fetched is reused by the next pull "
+      "or removed by gc). Signatures (--referrers) are off by default, as in "
+      "docker and skopeo: they cost three more requests per image and add "
+      "tags you did not name; turn them on to carry cosign signatures across "
+      "an air gap.\n"
+      "%REGISTRY%\n\n"
       "Examples:\n"
+      "  stowage import docker://python:3.12                     # library/python:3.12\n"
+      "  stowage import --all docker://registry.local:5000/team/app\n"
+      "  stowage import --referrers docker://ghcr.io/org/tool:v1 org/tool:v1\n"
       "  stowage import oci:./layout:v1 team/app:v1\n"
       "  stowage import oci-archive:images.tar.gz team/app --all\n"
       "  stowage import docker-archive:busybox.tar team/busybox:1.36\n"
       "  stowage import --all docker-archive:saved.tar.gz        # each image under its own names\n"
       "  stowage import docker-archive:saved.tar:@1 team/second\n"
-      "  skopeo copy docker://... oci:$STORE:team/app:v2   # writing directly works too");
+      "  skopeo copy docker://... oci:$STORE:team/app:v2   # writing directly works too";
+  footer.replace(footer.find("%REGISTRY%"), 10, kRegistryHelp);
+  app->footer(footer);
   return Command{app, [flags] { return RunImport(*flags); }};
 }
 

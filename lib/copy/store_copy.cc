@@ -49,6 +49,33 @@ std::string ListDockerImages(const std::vector<Ref>& refs) {
   return out.empty() ? "none" : absl::StrJoin(out, ", ");
 }
 
+// The one image of `refs` (and its companions) under `target`, or under
+// their own names when `target` is "".
+absl::StatusOr<std::vector<TagEntry>> NameOneImport(const std::vector<Ref>& refs,
+                                                   const ImageSource& source,
+                                                   const std::string& target) {
+  std::vector<TagEntry> out;
+  std::string repository;
+  bool named = false;
+  for (const Ref& r : refs) {
+    // A docker archive's image may have several names: `target` is one.
+    if (!r.companion && !target.empty() && named) continue;
+    named = named || !r.companion;
+    const std::string& name = r.companion || target.empty() ? r.name : target;
+    if (name.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source.name(), ": the image ", r.descriptor.digest(),
+          " has no name here; name the REPOSITORY:TAG to tag it as"));
+    }
+    absl::StatusOr<TagName> parsed = ParseTagName(name);
+    if (!parsed.ok()) return Annotate(parsed.status(), source.name());
+    if (!r.companion) repository = parsed->repository;
+    if (r.companion && !repository.empty()) parsed->repository = repository;
+    out.push_back(TagEntry{std::move(*parsed), r.descriptor});
+  }
+  return out;
+}
+
 // SelectImports for a source whose refs are image names (a docker
 // archive): it applied its REF already, and its refs are store names.
 absl::StatusOr<std::vector<TagEntry>> SelectNamedImports(
@@ -56,7 +83,9 @@ absl::StatusOr<std::vector<TagEntry>> SelectNamedImports(
     const ImportOptions& options) {
   std::vector<TagEntry> out;
   std::set<std::string> digests;
-  for (const Ref& r : refs) digests.insert(r.descriptor.digest());
+  for (const Ref& r : refs) {
+    if (!r.companion) digests.insert(r.descriptor.digest());
+  }
   if (digests.empty()) {
     return absl::NotFoundError(absl::StrCat(source.name(), ": holds no images"));
   }
@@ -67,9 +96,7 @@ absl::StatusOr<std::vector<TagEntry>> SelectNamedImports(
           ListDockerImages(refs), "); name one as ", base, ":NAME:TAG or ", base,
           ":@N (N from 0), or import them all with --all"));
     }
-    ASSIGN_OR_RETURN(TagName name, ParseTagName(options.target));
-    out.push_back(TagEntry{std::move(name), refs[0].descriptor});
-    return out;
+    return NameOneImport(refs, source, options.target);
   }
   if (!source.given_ref().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -175,6 +202,14 @@ absl::StatusOr<std::vector<TagEntry>> SelectImports(const std::vector<Ref>& refs
   return out;
 }
 
+// Blobs moved at once: `asked`, else 4 for a registry (the network, not
+// the cores, is the limit), else the engine's default.
+int RemoteThreads(int asked, const std::string& location) {
+  if (asked != 0) return asked;
+  absl::StatusOr<transport::Location> where = transport::ParseLocation(location);
+  return where.ok() && where->transport == "docker" ? 4 : 0;
+}
+
 // The source's text without its REF: "oci:DIR" of "oci:DIR:v1".
 std::string Base(const ImageSource& source) {
   const std::string& name = source.name();
@@ -190,6 +225,8 @@ absl::StatusOr<ImportResult> Import(const Store& store,
   transport::OpenOptions open;
   open.scratch = store.TempDir();
   open.progress = options.progress;
+  open.registry = options.registry;
+  open.registry.all_tags = options.all;
   RETURN_IF_ERROR(transport::ParseLocation(options.source).status());
   // The destination first: it holds the store's blob lock, so gc waits
   // rather than delete blobs placed here before they are tagged.
@@ -198,7 +235,7 @@ absl::StatusOr<ImportResult> Import(const Store& store,
   ASSIGN_OR_RETURN(std::unique_ptr<ImageSource> source,
                    transport::OpenSource(options.source, open));
   const bool named = source->ref_kind() == ImageSource::RefKind::kImageName;
-  if (options.target.empty() && !(options.all && named)) {
+  if (options.target.empty() && !named) {
     return absl::InvalidArgumentError(absl::StrCat(
         source->name(), ": name the REPOSITORY[:TAG] to tag ",
         options.all ? "the images in (only a docker-archive: source "
@@ -213,10 +250,18 @@ absl::StatusOr<ImportResult> Import(const Store& store,
   Options copy;
   copy.allow_links = !options.copy;
   copy.progress = options.progress;
+  copy.threads = RemoteThreads(options.threads, options.source);
+  if (!options.platform.empty()) {
+    ASSIGN_OR_RETURN(copy.platform, oci::Platform::Parse(options.platform));
+  }
   // The engine's errors name the source (or the destination) themselves.
   ASSIGN_OR_RETURN(Result copied, CopyImages(*source, *dest, items, copy));
   RETURN_IF_ERROR(dest->Commit());
   ImportResult result;
+  // With a platform, each index was copied as the platform's image.
+  for (size_t i = 0; i < wanted.size() && i < copied.items.size(); ++i) {
+    wanted[i].descriptor = copied.items[i].image;
+  }
   result.tagged = std::move(wanted);
   result.stats = copied.stats;
   return result;
@@ -342,8 +387,10 @@ absl::StatusOr<ExportResult> Export(const Store& store,
   if (!options.platform.empty()) {
     ASSIGN_OR_RETURN(copy.platform, oci::Platform::Parse(options.platform));
   }
+  copy.threads = RemoteThreads(options.threads, options.destination);
   transport::OpenOptions open;
   open.scratch = store.TempDir();
+  open.registry = options.registry;
   ASSIGN_OR_RETURN(std::unique_ptr<transport::ImageDestination> dest,
                    transport::OpenDestination(options.destination, open));
   const bool docker = !dest->holds_indexes();

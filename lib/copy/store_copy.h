@@ -11,6 +11,7 @@
 #include "lib/base/progress.h"
 #include "lib/copy/copy.h"
 #include "lib/store/store.h"
+#include "lib/transport/transport.h"
 
 namespace stowage::copy {
 
@@ -29,6 +30,13 @@ struct ImportOptions {
   bool all = false;
   // Copy blobs even where a hard link would do.
   bool copy = false;
+  // OS/ARCH[/VARIANT]: of a multi-platform index, import that image alone.
+  std::string platform;
+  // A registry source's TLS and credentials; with `all` and a docker://
+  // text without a tag, every tag of the repository.
+  transport::RegistryOptions registry;
+  // Blobs moved at once; 0 for the engine's default.
+  int threads = 0;
   Progress* progress = nullptr;
 };
 
@@ -61,6 +69,9 @@ struct ExportOptions {
   // A docker archive cannot hold an index, so there it is required for one.
   std::string platform;
   bool copy = false;
+  // A registry destination's TLS and credentials.
+  transport::RegistryOptions registry;
+  int threads = 0;
   Progress* progress = nullptr;
 };
 

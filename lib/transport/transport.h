@@ -13,6 +13,7 @@
 //   oci:DIR[:REF]               an OCI image layout directory (oci_dir.cc)
 //   oci-archive:FILE[:REF]      a tar of one (oci_archive.cc)
 //   docker-archive:FILE[:REF]   a `docker save` tar (docker_archive.cc)
+//   docker://HOST/NAME[:TAG]    a live registry (docker_registry.cc)
 //
 // and the store is one more transport (store_transport.h), opened from a
 // Store rather than a text.
@@ -58,6 +59,10 @@ struct Ref {
   // and the store (see ImageSource::ref_kind).
   std::string name;
   oci::Descriptor descriptor;
+  // A signature, attestation or SBOM that travels with the image listed
+  // before it (cosign's sha256-<hex>.sig tag): named in the repository the
+  // image is named in, by its own tag.
+  bool companion = false;
 };
 
 class ImageSource {
@@ -190,12 +195,32 @@ struct Location {
   std::string String() const { return transport + ":" + rest; }
 };
 
+// How a registry transport (docker://) reaches and authorizes with its
+// registry; other transports ignore it.
+struct RegistryOptions {
+  // --tls-verify: unset verifies TLS and allows plain HTTP for loopback
+  // hosts only; false allows plain HTTP and unverified TLS.
+  std::optional<bool> tls_verify;
+  // --cert-dir: CA and client certificates in place of certs.d's.
+  std::string cert_dir;
+  // --creds USER:PASSWORD ("" to look credentials up in auth files).
+  std::string creds;
+  // --authfile: the one credentials file to read.
+  std::string auth_file;
+  // A source whose text names no tag names every tag (docker pull -a).
+  bool all_tags = false;
+  // Each image's signatures, attestations and SBOMs come along: cosign's
+  // sha256-<hex>.sig/.att/.sbom tags.
+  bool referrers = false;
+};
+
 // What opening a transport may use.
 struct OpenOptions {
   // A directory for temporary files on the store's filesystem (so that
   // blobs can be linked there, not copied), made if missing.
   std::string scratch;
   Progress* progress = nullptr;
+  RegistryOptions registry;
 };
 
 using SourceOpener = std::function<absl::StatusOr<std::unique_ptr<ImageSource>>(
