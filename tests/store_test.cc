@@ -382,9 +382,12 @@ TEST_F(StoreTest, BadNamesAndMissingStore) {
   r = S("import", {"oci:" + Images("single") + ":v1", "localhost:5000/team/app"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("store names have no registry host"));
-  r = S("import", {"docker://ubuntu", "team/app"});
+  r = S("import", {"ftp://example.com/ubuntu", "team/app"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("unknown transport \"docker\""));
+  EXPECT_THAT(r.err, HasSubstr("unknown transport \"ftp\""));
+  r = S("import", {"docker://Team/App"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("docker://Team/App: Team/App: position 1: oci/name-component"));
   r = Stowage({"ls", "--store", work_ + "/nowhere"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("no store at " + work_ + "/nowhere"));
