@@ -42,6 +42,7 @@ Command AddPublishCommand(CLI::App& root);
 Command AddRepoCommand(CLI::App& root);
 Command AddSearchCommand(CLI::App& root);
 Command AddBundleCommand(CLI::App& root);
+Command AddSyncCommand(CLI::App& root);
 
 }  // namespace stowage
 

@@ -23,7 +23,10 @@ int main(int argc, char** argv) {
   app.footer(
       "Examples:\n"
       "  stowage init /srv/stowage && export STOWAGE_STORE=/srv/stowage\n"
+      "  stowage import docker://python:3.12   # docker pull\n"
       "  stowage import oci:./layout:v1 team/app:v1\n"
+      "  stowage export team/app:v1 docker://registry.local:5000/team/app:v1\n"
+      "  stowage sync images.json   # a declared set of registry images\n"
       "  stowage ls; stowage tags team/app; stowage inspect team/app:v1\n"
       "  stowage check   # hash every blob, walk every image\n"
       "  stowage export team/app:v1 oci-archive:/media/usb/app.tar\n"
@@ -48,6 +51,7 @@ int main(int argc, char** argv) {
       stowage::AddRepoCommand(app),
       stowage::AddSearchCommand(app),
       stowage::AddBundleCommand(app),
+      stowage::AddSyncCommand(app),
       stowage::AddValidateCommand(app),
   };
 

@@ -203,7 +203,7 @@ absl::Status Client::Ping() {
   r.max_body = 1 << 20;
   absl::StatusOr<http::Response> res;
   for (int attempt = 0;; ++attempt) {
-    res = http::Do(r);
+    res = Do(r);
     if (!res.ok() && may_plain && absl::StartsWith(r.url, "https:") &&
         http::CurlCode(res.status()) == kCurlSslConnectError) {
       r.url = absl::StrCat("http://", api, "/v2/");
@@ -300,7 +300,7 @@ absl::StatusOr<std::string> Client::FetchToken(const Challenge& challenge,
   }
   absl::StatusOr<http::Response> res;
   for (int attempt = 0;; ++attempt) {
-    res = http::Do(r);
+    res = Do(r);
     std::optional<absl::Duration> wait =
         RetryWait(attempt, res.status(), res.ok() ? &*res : nullptr);
     if (!wait.has_value()) break;
@@ -426,9 +426,14 @@ absl::StatusOr<T> Client::WithRetries(
   }
 }
 
+absl::StatusOr<http::Response> Client::Do(const http::Request& request) {
+  requests_.fetch_add(1, std::memory_order_relaxed);
+  return http::Do(request);
+}
+
 absl::StatusOr<http::Response> Client::Send(http::Request request, const std::string& scope) {
   return WithRetries<http::Response>(
-      request, scope, [](const http::Request& r) { return http::Do(r); },
+      request, scope, [this](const http::Request& r) { return Do(r); },
       [](const http::Response& r) -> const http::Response& { return r; });
 }
 
@@ -437,7 +442,8 @@ absl::StatusOr<std::shared_ptr<http::Stream>> Client::Open(http::Request request
   using StreamPtr = std::shared_ptr<http::Stream>;
   return WithRetries<StreamPtr>(
       request, scope,
-      [](const http::Request& r) -> absl::StatusOr<StreamPtr> {
+      [this](const http::Request& r) -> absl::StatusOr<StreamPtr> {
+        requests_.fetch_add(1, std::memory_order_relaxed);
         ASSIGN_OR_RETURN(std::unique_ptr<http::Stream> s, http::Stream::Open(r));
         return StreamPtr(std::move(s));
       },

@@ -16,6 +16,8 @@
 #ifndef STOWAGE_LIB_REGISTRY_CLIENT_H_
 #define STOWAGE_LIB_REGISTRY_CLIENT_H_
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -94,6 +96,8 @@ class Client {
   std::optional<absl::Duration> RetryWait(int attempt, const absl::Status& error,
                                           const http::Response* response) const;
   int attempts() const { return options_.attempts; }
+  // HTTP requests sent so far: pings, token requests and retries included.
+  int64_t requests() const { return requests_.load(std::memory_order_relaxed); }
 
   struct Challenge {
     std::string scheme;  // "basic" or "bearer", "" for none
@@ -103,6 +107,7 @@ class Client {
  private:
   Client(std::string host, ClientOptions options) : host_(std::move(host)), options_(std::move(options)) {}
   absl::Status Ping();
+  absl::StatusOr<http::Response> Do(const http::Request& request);
   absl::Status SetUpTls();
   absl::StatusOr<std::string> Authorization(const std::string& scope, bool fresh);
   absl::StatusOr<std::string> FetchToken(const Challenge& challenge, const std::string& scope);
@@ -118,6 +123,7 @@ class Client {
   std::string base_;  // scheme://api-host
   http::TlsOptions tls_;
 
+  std::atomic<int64_t> requests_{0};
   std::mutex mu_;
   Challenge challenge_;  // guarded by mu_
   struct Token {

@@ -28,6 +28,7 @@
 #include "lib/oci/media_types.h"
 #include "lib/reference/reference.h"
 #include "lib/registry/client.h"
+#include "lib/transport/docker_registry.h"
 #include "lib/transport/transport.h"
 
 namespace stowage::transport {
@@ -163,6 +164,43 @@ class BlobStream : public BlobReader {
   std::string res_body_;
 };
 
+// Every tag, page by page as the registry's Link headers lead.
+absl::StatusOr<std::vector<std::string>> ListTagsOf(Client& client, const std::string& repository,
+                                                    const std::string& name) {
+  std::vector<std::string> tags;
+  std::string path = absl::StrCat("/v2/", repository, "/tags/list?n=1000");
+  for (int page = 0; !path.empty(); ++page) {
+    if (page == 10000) {
+      return absl::FailedPreconditionError(absl::StrCat(name, ": over 10000 pages of tags"));
+    }
+    http::Request r;
+    r.url = client.Url(path);
+    r.max_body = 16 << 20;
+    ASSIGN_OR_RETURN(http::Response res, client.Send(r, registry::PullScope(repository)));
+    if (res.status != 200) return client.ErrorFor("GET " + path, res);
+    absl::StatusOr<JsonValue> doc = JsonValue::Parse(res.body);
+    const JsonValue* list = doc.ok() ? doc->Find("tags") : nullptr;
+    if (!doc.ok() || (list != nullptr && !list->is_array() && !list->is_null())) {
+      return absl::DataLossError(absl::StrCat(name, ": the tag list is not {\"tags\": [...]}"));
+    }
+    if (list != nullptr) {
+      for (const JsonValue& t : list->items()) tags.push_back(t.string_value());
+    }
+    // Link: </v2/NAME/tags/list?n=1000&last=x>; rel="next"
+    path.clear();
+    std::string link = res.Header("link");
+    size_t open = link.find('<'), close = link.find('>');
+    if (open != std::string::npos && close > open && absl::StrContains(link, "rel=\"next\"")) {
+      path = link.substr(open + 1, close - open - 1);
+      if (!absl::StartsWith(path, "/v2/")) {
+        return absl::DataLossError(absl::StrCat(
+            name, ": the tag list's next page is not on this registry: ", path.substr(0, 200)));
+      }
+    }
+  }
+  return tags;
+}
+
 class RegistrySource : public ImageSource {
  public:
   RegistrySource(std::string name, Target target, std::shared_ptr<Client> client,
@@ -274,40 +312,8 @@ absl::StatusOr<RegistrySource::Fetched> RegistrySource::Fetch(const std::string&
   return *std::move(f);
 }
 
-// Every tag, page by page as the registry's Link headers lead.
 absl::StatusOr<std::vector<std::string>> RegistrySource::ListTags() {
-  std::vector<std::string> tags;
-  std::string path = absl::StrCat("/v2/", target_.repository, "/tags/list?n=1000");
-  for (int page = 0; !path.empty(); ++page) {
-    if (page == 10000) {
-      return absl::FailedPreconditionError(absl::StrCat(name_, ": over 10000 pages of tags"));
-    }
-    http::Request r;
-    r.url = client_->Url(path);
-    r.max_body = 16 << 20;
-    ASSIGN_OR_RETURN(http::Response res, client_->Send(r, scope_));
-    if (res.status != 200) return client_->ErrorFor("GET " + path, res);
-    absl::StatusOr<JsonValue> doc = JsonValue::Parse(res.body);
-    const JsonValue* list = doc.ok() ? doc->Find("tags") : nullptr;
-    if (!doc.ok() || (list != nullptr && !list->is_array() && !list->is_null())) {
-      return absl::DataLossError(absl::StrCat(name_, ": the tag list is not {\"tags\": [...]}"));
-    }
-    if (list != nullptr) {
-      for (const JsonValue& t : list->items()) tags.push_back(t.string_value());
-    }
-    // Link: </v2/NAME/tags/list?n=1000&last=x>; rel="next"
-    path.clear();
-    std::string link = res.Header("link");
-    size_t open = link.find('<'), close = link.find('>');
-    if (open != std::string::npos && close > open && absl::StrContains(link, "rel=\"next\"")) {
-      path = link.substr(open + 1, close - open - 1);
-      if (!absl::StartsWith(path, "/v2/")) {
-        return absl::DataLossError(absl::StrCat(
-            name_, ": the tag list's next page is not on this registry: ", path.substr(0, 200)));
-      }
-    }
-  }
-  return tags;
+  return ListTagsOf(*client_, target_.repository, name_);
 }
 
 // cosign's tags for `image`: sha256-<hex>.sig, .att and .sbom.
@@ -615,6 +621,83 @@ absl::StatusOr<std::unique_ptr<ImageDestination>> OpenRegistryDestination(
   return std::unique_ptr<ImageDestination>(
       new RegistryDestination(location.String(), std::move(target), std::move(client)));
 }
+
+class RegistryRepositoryImpl : public RegistryRepository {
+ public:
+  RegistryRepositoryImpl(std::string name, Target target, std::shared_ptr<Client> client,
+                         RegistryOptions options)
+      : name_(std::move(name)), target_(target), client_(client),
+        scope_(registry::PullScope(target.repository)),
+        source_(name_, std::move(target), std::move(client), std::move(options)) {}
+
+  const std::string& name() const override { return name_; }
+  const std::string& repository() const override { return target_.repository; }
+  absl::StatusOr<std::vector<std::string>> Tags() override {
+    return ListTagsOf(*client_, target_.repository, name_);
+  }
+  absl::StatusOr<std::optional<oci::Descriptor>> Head(const std::string& tag) override;
+  absl::StatusOr<std::string> Get(const oci::Descriptor& d) override {
+    return source_.GetManifest(d);
+  }
+  int64_t requests() const override { return client_->requests(); }
+
+ private:
+  const std::string name_;
+  const Target target_;
+  std::shared_ptr<Client> client_;
+  const std::string scope_;
+  RegistrySource source_;
+};
+
+absl::StatusOr<std::optional<oci::Descriptor>> RegistryRepositoryImpl::Head(
+    const std::string& tag) {
+  RETURN_IF_ERROR(Annotate(ValidateTag(tag), absl::StrCat(name_, ":", tag)));
+  const std::string path = absl::StrCat("/v2/", target_.repository, "/manifests/", tag);
+  http::Request r;
+  r.method = "HEAD";
+  r.url = client_->Url(path);
+  r.headers.push_back(kAccept);
+  ASSIGN_OR_RETURN(http::Response res, client_->Send(r, scope_));
+  if (res.status == 404) return std::nullopt;
+  if (res.status != 200) return client_->ErrorFor("HEAD " + path, res);
+  const std::string digest = res.Header("docker-content-digest");
+  const std::string media_type = MediaTypeOf(res.Header("content-type"));
+  int64_t size = -1;
+  if (ValidateDigest(digest).ok() && !media_type.empty() &&
+      absl::SimpleAtoi(res.Header("content-length"), &size) && size >= 0) {
+    return oci::Descriptor::Make(media_type, digest, size);
+  }
+  // A registry that does not say (the header is optional): read the bytes.
+  Target tagged = target_;
+  tagged.tag = tag;
+  tagged.tag_given = true;
+  absl::StatusOr<std::vector<Ref>> refs =
+      RegistrySource(name_ + ":" + tag, std::move(tagged), client_, RegistryOptions{}).Refs();
+  if (!refs.ok()) return refs.status();
+  return refs->front().descriptor;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RegistryRepository>> RegistryRepository::Open(
+    const std::string& text, const RegistryOptions& options) {
+  ASSIGN_OR_RETURN(Location location, ParseLocation(text));
+  if (location.transport != "docker") {
+    return absl::InvalidArgumentError(
+        absl::StrCat(text, ": write docker://[HOST[:PORT]/]NAME"));
+  }
+  ASSIGN_OR_RETURN(Target target, ParseTarget(location));
+  if (target.tag_given || !target.digest.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(text, ": name a repository, without a tag or digest"));
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<Client> client, Connect(target, options));
+  std::string name = absl::StrCat("docker://", target.host, "/", target.repository);
+  return std::unique_ptr<RegistryRepository>(new RegistryRepositoryImpl(
+      std::move(name), std::move(target), std::move(client), options));
+}
+
+namespace {
 
 const bool registered = RegisterTransport(
     TransportInfo{"docker", "docker://[HOST[:PORT]/]NAME[:TAG|@DIGEST]", 3,
