@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <iostream>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -141,6 +143,13 @@ absl::StatusOr<std::shared_ptr<Client>> Client::Connect(const std::string& host,
 std::string Client::Url(const std::string& path) const { return base_ + path; }
 
 void Client::Warn(const std::string& message) const {
+  // Once per process: a sync opens many repositories of one host.
+  static std::mutex mu;
+  static std::set<std::string>* said = new std::set<std::string>();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!said->insert(message).second) return;
+  }
   if (options_.warn) {
     options_.warn(message);
   } else {

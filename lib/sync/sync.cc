@@ -370,7 +370,13 @@ absl::StatusOr<Result> Run(const store::Store& store, const Spec& spec,
   CheckAll(pending, have, options.checks);
 
   Result result;
-  for (const auto& repo : repos) result.check_requests += repo->requests();
+  // Repositories of one host share a client, and its count.
+  std::map<std::string, int64_t> by_host;
+  for (const auto& repo : repos) {
+    const std::string& name = repo->name();  // docker://HOST/NAME
+    by_host[name.substr(0, name.find('/', 9))] = repo->requests();
+  }
+  for (const auto& [host, n] : by_host) result.check_requests += n;
   for (Pending& p : pending) {
     Item& item = p.item;
     const bool change = item.state == Item::State::kAdded || item.state == Item::State::kUpdated;

@@ -86,7 +86,17 @@ absl::StatusOr<std::shared_ptr<Client>> Connect(const Target& t, const RegistryO
     }
     c.creds = registry::Credential{o.creds.substr(0, colon), o.creds.substr(colon + 1), ""};
   }
-  return Client::Connect(t.host, c);
+  // One client per host and options in a process: its ping, scheme and
+  // cached tokens serve every repository (a sync opens many).
+  static std::mutex mu;
+  static auto* clients = new std::map<std::string, std::weak_ptr<Client>>();
+  const std::string key = absl::StrCat(t.host, "\n", o.tls_verify.has_value() ? (*o.tls_verify ? "1" : "0") : "-",
+                                       "\n", o.cert_dir, "\n", o.auth_file, "\n", o.creds);
+  std::lock_guard<std::mutex> lock(mu);
+  if (std::shared_ptr<Client> held = (*clients)[key].lock()) return held;
+  ASSIGN_OR_RETURN(std::shared_ptr<Client> client, Client::Connect(t.host, c));
+  (*clients)[key] = client;
+  return client;
 }
 
 std::string MediaTypeOf(const std::string& content_type) {

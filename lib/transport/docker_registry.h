@@ -46,7 +46,9 @@ class RegistryRepository {
   virtual absl::StatusOr<std::optional<oci::Descriptor>> Head(const std::string& tag) = 0;
   // The bytes of manifest or index `d`, checked against it. Thread-safe.
   virtual absl::StatusOr<std::string> Get(const oci::Descriptor& d) = 0;
-  // HTTP requests sent so far (retries and token requests included).
+  // HTTP requests sent so far to this registry (retries and token requests
+  // included) by this process: repositories of one host, opened with the
+  // same options, share one connection and count together.
   virtual int64_t requests() const = 0;
 };
 

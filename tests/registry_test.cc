@@ -1,0 +1,365 @@
+// End-to-end: the docker:// transport and `stowage sync` against the
+// reference registry (Debian's docker-registry, the CNCF distribution):
+// plain HTTP on loopback, TLS with a private CA in a certs.d folder, and
+// htpasswd Basic auth. skopeo fills and reads the registry, so every digest
+// stowage reports is checked against another client's.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/harness/daemon.h"
+#include "tests/harness/process.h"
+
+namespace stowage {
+namespace {
+
+using ::stowage::testing::Daemon;
+using ::stowage::testing::FreePort;
+using ::stowage::testing::MakeImages;
+using ::stowage::testing::MakeLayoutWithLayer;
+using ::stowage::testing::MakeTempDir;
+using ::stowage::testing::RefDigest;
+using ::stowage::testing::Result;
+using ::stowage::testing::Shell;
+using ::stowage::testing::Stowage;
+using ::stowage::testing::Trim;
+using ::stowage::testing::WaitForPort;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string Skopeo(const std::string& args) { return "skopeo --insecure-policy " + args; }
+
+// A reference registry on 127.0.0.1 with its storage under `dir`.
+struct Registry {
+  enum class Mode { kPlain, kTlsBasic };
+
+  Registry(const std::string& dir, Mode mode) : dir(dir), port(FreePort()) {
+    host = absl::StrCat("127.0.0.1:", port);
+    std::string config = absl::StrCat(
+        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ", dir,
+        "/data\n  delete:\n    enabled: true\nhttp:\n  addr: ", host, "\n");
+    if (mode == Mode::kTlsBasic) {
+      // A private CA's certificate for 127.0.0.1, as certs.d holds it.
+      Result cert = Shell(absl::StrCat(
+          "set -e; mkdir -p ", dir, "/certs; cd ", dir, "; openssl req -x509 -newkey ec "
+          "-pkeyopt ec_paramgen_curve:P-256 -nodes -keyout key.pem -out certs/ca.crt -days 2 "
+          "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null; "
+          "htpasswd -Bbn alice 's3cret-Pa55' > htpasswd"));
+      EXPECT_EQ(cert.exit_code, 0) << cert.err;
+      absl::StrAppend(&config, "  tls:\n    certificate: ", dir, "/certs/ca.crt\n    key: ", dir,
+                      "/key.pem\nauth:\n  htpasswd:\n    realm: stowage-test\n    path: ", dir,
+                      "/htpasswd\n");
+    }
+    EXPECT_EQ(Shell("mkdir -p " + dir + " && cat > " + dir + "/config.yml <<'EOF'\n" + config +
+                    "EOF\n")
+                  .exit_code,
+              0);
+    daemon = std::make_unique<Daemon>(
+        std::vector<std::string>{"docker-registry", "serve", dir + "/config.yml"},
+        dir + "/registry.log");
+    EXPECT_TRUE(WaitForPort(port, 20)) << daemon->LogText();
+  }
+
+  // skopeo copy of an OCI layout ref into REPOSITORY:TAG here, digests kept.
+  void Push(const std::string& layout_ref, const std::string& target,
+            const std::string& auth = "--dest-tls-verify=false",
+            const std::string& how = "--all --preserve-digests") const {
+    Result r = Shell(Skopeo(absl::StrCat("copy -q ", how, " ", auth, " oci:",
+                                         layout_ref, " docker://", host, "/", target)));
+    ASSERT_EQ(r.exit_code, 0) << target << ": " << r.err;
+  }
+
+  // The digest of REF's manifest bytes as skopeo fetches them.
+  std::string Digest(const std::string& ref, const std::string& auth = "--tls-verify=false") const {
+    return "sha256:" + Trim(Shell(Skopeo(absl::StrCat("inspect --raw ", auth, " docker://", host,
+                                                      "/", ref, " | sha256sum | cut -c1-64")))
+                                .out);
+  }
+
+  // The registry's file holding blob `digest`.
+  std::string BlobFile(const std::string& digest) const {
+    std::string hex = digest.substr(7);
+    return absl::StrCat(dir, "/data/docker/registry/v2/blobs/sha256/", hex.substr(0, 2), "/", hex,
+                        "/data");
+  }
+
+  std::string dir;
+  int port;
+  std::string host;
+  std::unique_ptr<Daemon> daemon;
+};
+
+class RegistryTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    images_ = new std::string(MakeTempDir() + "/images");
+    Result r = MakeImages(*images_);
+    ASSERT_EQ(r.exit_code, 0) << "make_images.sh failed: " << r.err;
+  }
+
+  void SetUp() override {
+    work_ = MakeTempDir();
+    store_ = work_ + "/store";
+    ASSERT_EQ(Stowage({"init", store_}).exit_code, 0);
+  }
+
+  static std::string Images(const std::string& ref) { return *images_ + "/" + ref; }
+
+  Result S(const std::string& sub, std::vector<std::string> args) {
+    args.insert(args.begin(), {sub, "--store", store_});
+    return Stowage(args);
+  }
+
+  // The store's tags as "NAME DIGEST" lines.
+  std::string Tags() const {
+    return Shell("jq -r '.manifests[] | .annotations[\"org.opencontainers.image.ref.name\"] + \" \" "
+                 "+ .digest' " + store_ + "/index.json | sort")
+        .out;
+  }
+
+  // Every file of the store with its size and modification time: equal
+  // listings mean nothing was written.
+  std::string Tree() const {
+    return Shell("cd " + store_ + " && find . -printf '%p %s %T@\\n' | sort").out;
+  }
+
+  static std::string* images_;
+  std::string work_;
+  std::string store_;
+};
+
+std::string* RegistryTest::images_ = nullptr;
+
+TEST_F(RegistryTest, PullKeepsTheRegistrysDigests) {
+  Registry reg(work_ + "/reg", Registry::Mode::kPlain);
+  reg.Push(Images("multi:latest"), "team/multi:latest");
+  // skopeo cannot read the docker layout back; it converts instead.
+  reg.Push(Images("single:v1"), "team/docker:v1", "--dest-tls-verify=false", "--format v2s2");
+  for (std::string ref : {"team/multi:latest", "team/docker:v1"}) {
+    Result pull = S("import", {"docker://" + reg.host + "/" + ref});
+    ASSERT_EQ(pull.exit_code, 0) << pull.err;
+    EXPECT_EQ(pull.out, ref + " " + reg.Digest(ref) + "\n");
+    // Plain HTTP is said, once.
+    EXPECT_THAT(pull.err, HasSubstr("using plain HTTP"));
+  }
+  EXPECT_EQ(RefDigest(Images("multi"), "latest"), reg.Digest("team/multi:latest"));
+  Result check = S("check", {});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+
+  // A second pull downloads nothing.
+  Result again = S("import", {"docker://" + reg.host + "/team/multi:latest"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.err, HasSubstr("0 blobs copied"));
+
+  // One platform of the index, tagged in place of it.
+  Result arm = S("import", {"--platform", "linux/arm64", "docker://" + reg.host + "/team/multi:latest",
+                            "arm/multi:v1"});
+  ASSERT_EQ(arm.exit_code, 0) << arm.err;
+  std::string child = Trim(Shell("jq -r '.manifests[] | select(.platform.architecture == \"arm64\") "
+                                 "| .digest' " + reg.BlobFile(reg.Digest("team/multi:latest")))
+                               .out);
+  EXPECT_EQ(arm.out, "arm/multi:v1 " + child + "\n");
+}
+
+TEST_F(RegistryTest, AllTagsAndMissingNames) {
+  Registry reg(work_ + "/reg", Registry::Mode::kPlain);
+  reg.Push(Images("multiref:a"), "team/app:a");
+  reg.Push(Images("multiref:b"), "team/app:b");
+  reg.Push(Images("single:v1"), "team/app:v1");
+  Result all = S("import", {"--all", "docker://" + reg.host + "/team/app"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(Tags(), absl::StrCat("team/app:a ", reg.Digest("team/app:a"), "\nteam/app:b ",
+                                 reg.Digest("team/app:b"), "\nteam/app:v1 ",
+                                 reg.Digest("team/app:v1"), "\n"));
+
+  Result missing = S("import", {"docker://" + reg.host + "/team/app:nope"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("team/app:nope"));
+  Result no_repo = S("import", {"docker://" + reg.host + "/team/ghost:v1"});
+  EXPECT_EQ(no_repo.exit_code, 1);
+  EXPECT_THAT(no_repo.err, HasSubstr("team/ghost"));
+  // Nothing listens here.
+  Result down = S("import", {"docker://127.0.0.1:1/team/app:v1"});
+  EXPECT_EQ(down.exit_code, 1);
+  EXPECT_THAT(down.err, HasSubstr("127.0.0.1:1"));
+}
+
+TEST_F(RegistryTest, PushIsWhatSkopeoPullsByteForByte) {
+  Registry reg(work_ + "/reg", Registry::Mode::kPlain);
+  ASSERT_EQ(S("import", {"oci:" + Images("multi:latest"), "team/multi:latest"}).exit_code, 0);
+  ASSERT_EQ(S("import", {"oci:" + Images("docker:v1"), "team/docker:v1"}).exit_code, 0);
+  for (std::string ref : {"team/multi:latest", "team/docker:v1"}) {
+    Result push = S("export", {ref, "docker://" + reg.host + "/pushed/" + ref.substr(5)});
+    ASSERT_EQ(push.exit_code, 0) << push.err;
+  }
+  EXPECT_EQ(reg.Digest("pushed/multi:latest"), RefDigest(Images("multi"), "latest"));
+  EXPECT_EQ(reg.Digest("pushed/docker:v1"), RefDigest(Images("docker"), "v1"));
+  // skopeo fetches every blob (checking each digest) into a layout.
+  Result back = Shell(Skopeo("copy -q --all --preserve-digests --src-tls-verify=false docker://" +
+                             reg.host + "/pushed/multi:latest oci:" + work_ + "/back:latest"));
+  ASSERT_EQ(back.exit_code, 0) << back.err;
+  EXPECT_EQ(RefDigest(work_ + "/back", "latest"), RefDigest(Images("multi"), "latest"));
+
+  // Pushing again finds every blob there and uploads none.
+  Result again = S("export", {"team/multi:latest", "docker://" + reg.host + "/pushed/multi:latest"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+}
+
+TEST_F(RegistryTest, ADamagedBlobTagsNothing) {
+  Registry reg(work_ + "/reg", Registry::Mode::kPlain);
+  reg.Push(Images("single:v1"), "team/app:v1");
+  // Flip one byte of the biggest layer in the registry's own storage: same
+  // size, another digest.
+  std::string layer = Trim(Shell("jq -r '.layers | max_by(.size) | .digest' " +
+                                 reg.BlobFile(reg.Digest("team/app:v1")))
+                               .out);
+  std::string file = reg.BlobFile(layer);
+  ASSERT_EQ(Shell("printf 'X' | dd of=" + file + " bs=1 seek=100 conv=notrunc status=none").exit_code, 0);
+  Result pull = S("import", {"docker://" + reg.host + "/team/app:v1"});
+  EXPECT_EQ(pull.exit_code, 1);
+  EXPECT_THAT(pull.err, HasSubstr(layer));
+  EXPECT_EQ(Tags(), "");
+  Result check = S("check", {});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+}
+
+TEST_F(RegistryTest, AKilledPullTagsNothingAndTheNextOneFinishes) {
+  Registry reg(work_ + "/reg", Registry::Mode::kPlain);
+  ASSERT_EQ(MakeLayoutWithLayer(work_ + "/big", 64 << 20).exit_code, 0);
+  reg.Push(work_ + "/big:v1", "team/big:v1");
+  const std::string want = reg.Digest("team/big:v1");
+  int kills = 0;
+  for (int delay_ms : {20, 60, 150}) {
+    Result killed = Shell(absl::StrCat(
+        "timeout -s KILL ", delay_ms / 1000.0, " ", ::stowage::testing::StowageBinary(),
+        " import -q -j 1 --store ", store_, " docker://", reg.host, "/team/big:v1"));
+    if (killed.exit_code == 137) ++kills;  // timeout(1)'s status for a KILL
+    std::string tags = Tags();
+    // Either the pull finished (tagged, whole) or nothing is tagged, and
+    // the index is whole JSON.
+    EXPECT_TRUE(tags.empty() || tags == "team/big:v1 " + want + "\n") << tags;
+    EXPECT_EQ(Shell("jq -e .manifests " + store_ + "/index.json >/dev/null").exit_code, 0);
+    if (!tags.empty()) {
+      ASSERT_EQ(S("untag", {"team/big:v1"}).exit_code, 0);
+    }
+  }
+  EXPECT_GE(kills, 1) << "every pull finished before its kill: the test proved nothing";
+  Result pull = S("import", {"docker://" + reg.host + "/team/big:v1"});
+  ASSERT_EQ(pull.exit_code, 0) << pull.err;
+  EXPECT_EQ(pull.out, "team/big:v1 " + want + "\n");
+  Result check = S("check", {});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+}
+
+TEST_F(RegistryTest, TlsWithACertDirAndBasicAuth) {
+  Registry reg(work_ + "/reg", Registry::Mode::kTlsBasic);
+  const std::string skopeo_auth = "--dest-cert-dir " + reg.dir + "/certs --dest-creds alice:s3cret-Pa55";
+  reg.Push(Images("single:v1"), "team/app:v1", skopeo_auth);
+  const std::string ref = "docker://" + reg.host + "/team/app:v1";
+  const std::string certs = reg.dir + "/certs";
+
+  // The private CA is not trusted without its certs.d folder.
+  Result untrusted = S("import", {"--creds", "alice:s3cret-Pa55", ref});
+  EXPECT_EQ(untrusted.exit_code, 1);
+  EXPECT_THAT(untrusted.err, HasSubstr("certificate"));
+  EXPECT_THAT(untrusted.err, Not(HasSubstr("s3cret")));
+  // No credentials, then wrong ones.
+  Result anonymous = S("import", {"--cert-dir", certs, ref});
+  EXPECT_EQ(anonymous.exit_code, 1);
+  EXPECT_THAT(anonymous.err, HasSubstr("refused anonymous access"));
+  Result wrong = S("import", {"--cert-dir", certs, "--creds", "alice:wrong-pass", ref});
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_THAT(wrong.err, Not(HasSubstr("wrong-pass")));
+  EXPECT_EQ(Tags(), "");
+
+  Result pull = S("import", {"--cert-dir", certs, "--creds", "alice:s3cret-Pa55", ref});
+  ASSERT_EQ(pull.exit_code, 0) << pull.err;
+  EXPECT_EQ(pull.out, "team/app:v1 " + reg.Digest("team/app:v1", "--cert-dir " + certs +
+                                                                     " --creds alice:s3cret-Pa55") +
+                          "\n");
+  EXPECT_THAT(pull.err, Not(HasSubstr("plain HTTP")));
+  EXPECT_THAT(pull.out + pull.err, Not(HasSubstr("s3cret")));
+
+  // The password from stdin, for a push.
+  Result push = Stowage({"export", "--store", store_, "--cert-dir", certs, "--creds", "alice",
+                         "--password-stdin", "team/app:v1",
+                         "docker://" + reg.host + "/copy/app:v1"},
+                        "s3cret-Pa55\n");
+  ASSERT_EQ(push.exit_code, 0) << push.err;
+  EXPECT_EQ(reg.Digest("copy/app:v1", "--cert-dir " + certs + " --creds alice:s3cret-Pa55"),
+            reg.Digest("team/app:v1", "--cert-dir " + certs + " --creds alice:s3cret-Pa55"));
+}
+
+TEST_F(RegistryTest, SyncCopiesOnlyWhatChanged) {
+  Registry reg(work_ + "/reg", Registry::Mode::kPlain);
+  reg.Push(Images("multiref:a"), "team/app:1.0");
+  reg.Push(Images("multiref:b"), "team/app:1.1");
+  reg.Push(Images("single:v1"), "team/app:2.0");
+  reg.Push(Images("multi:latest"), "team/multi:latest");
+  const std::string file = work_ + "/sync.json";
+  ASSERT_EQ(Shell("cat > " + file + " <<'EOF'\n{\"registries\": {\"" + reg.host +
+                  "\": {\"images\": [\n"
+                  "  {\"repository\": \"team/app\", \"tags\": [\"1.*\"], \"target\": \"mirror/app\"},\n"
+                  "  {\"repository\": \"team/multi\", \"tags\": [\"latest\"], \"platform\": \"linux/arm64\"}\n"
+                  "]}}}\nEOF\n")
+                .exit_code,
+            0);
+
+  Result dry = S("sync", {"--dry-run", file});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_THAT(dry.out, HasSubstr("would add mirror/app:1.0 " + reg.Digest("team/app:1.0")));
+  EXPECT_EQ(Tags(), "");
+
+  Result first = S("sync", {file});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.err, HasSubstr("3 added, 0 updated, 0 unchanged, 0 failed"));
+  EXPECT_THAT(Tags(), HasSubstr("mirror/app:1.0 " + reg.Digest("team/app:1.0")));
+  EXPECT_THAT(Tags(), HasSubstr("mirror/app:1.1 " + reg.Digest("team/app:1.1")));
+  EXPECT_THAT(Tags(), Not(HasSubstr("2.0")));
+
+  // Nothing changed upstream: nothing is written, and the check costs a
+  // handful of requests (ping, tag list, one HEAD per tag, one index GET).
+  const std::string before = Tree();
+  Result second = S("sync", {file});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_THAT(second.err, HasSubstr("0 added, 0 updated, 3 unchanged, 0 failed"));
+  EXPECT_EQ(Tree(), before);
+  int requests = 0;
+  std::vector<std::string> words = absl::StrSplit(second.err.substr(second.err.rfind('(') + 1), ' ');
+  ASSERT_TRUE(absl::SimpleAtoi(words[0], &requests)) << second.err;
+  EXPECT_LE(requests, 8) << second.err;
+
+  // A tag moved and a new one matching the pattern: one update, one add.
+  reg.Push(Images("single:v1"), "team/app:1.0");
+  reg.Push(Images("multiref:a"), "team/app:1.2");
+  Result third = S("sync", {file});
+  ASSERT_EQ(third.exit_code, 0) << third.err;
+  EXPECT_THAT(third.out, HasSubstr("updated mirror/app:1.0 " + reg.Digest("team/app:1.0")));
+  EXPECT_THAT(third.out, HasSubstr("added mirror/app:1.2 "));
+  EXPECT_THAT(third.err, HasSubstr("1 added, 1 updated, 2 unchanged, 0 failed"));
+
+  // A tag the registry lacks fails alone; the exit status says so.
+  ASSERT_EQ(Shell("sed -i 's/\"1.\\*\"/\"1.*\", \"9.9\"/' " + file).exit_code, 0);
+  Result missing = S("sync", {file});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.out, HasSubstr("FAILED mirror/app:9.9"));
+  EXPECT_THAT(missing.err, HasSubstr("team/app:9.9: no such tag"));
+
+  // A bad file is refused before any request, naming the field.
+  ASSERT_EQ(Shell("echo '{\"registries\": {\"" + reg.host +
+                  "\": {\"images\": [{\"repository\": \"Team/App\"}]}}}' > " + file)
+                .exit_code,
+            0);
+  Result bad = S("sync", {file});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr(file + ": registries.\"" + reg.host + "\".images[0].repository"));
+}
+
+}  // namespace
+}  // namespace stowage
