@@ -296,6 +296,63 @@ TEST_F(RegistryTest, TlsWithACertDirAndBasicAuth) {
             reg.Digest("team/app:v1", "--cert-dir " + certs + " --creds alice:s3cret-Pa55"));
 }
 
+TEST_F(RegistryTest, LoginKeepsWhatSkopeoReads) {
+  Registry reg(work_ + "/reg", Registry::Mode::kTlsBasic);
+  const std::string certs = reg.dir + "/certs";
+  reg.Push(Images("single:v1"), "team/app:v1",
+           "--dest-cert-dir " + certs + " --dest-creds alice:s3cret-Pa55");
+  const std::string auth = work_ + "/auth/auth.json";
+  const std::string bin = ::stowage::testing::StowageBinary();
+  auto login = [&](const std::string& password) {
+    return Shell("printf '%s\\n' '" + password + "' | " + bin + " login --authfile " + auth +
+                 " --cert-dir " + certs + " -u alice --password-stdin " + reg.host);
+  };
+
+  // Refused credentials are not kept.
+  Result wrong = login("wrong-pass");
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_THAT(wrong.err, HasSubstr("refused the credentials of user alice"));
+  EXPECT_THAT(wrong.out + wrong.err, Not(HasSubstr("wrong-pass")));
+  EXPECT_NE(Shell("test -e " + auth).exit_code, 0);
+
+  Result ok = login("s3cret-Pa55");
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(ok.out, "Login Succeeded\n");
+  EXPECT_THAT(ok.out + ok.err, Not(HasSubstr("s3cret")));
+  EXPECT_EQ(Trim(Shell("stat -c %a " + auth).out), "600");
+  EXPECT_EQ(Trim(Shell("stat -c %a " + work_ + "/auth").out), "700");
+  Result who = Stowage({"login", "--authfile", auth, "--get-login", reg.host});
+  EXPECT_EQ(who.out, "alice\n");
+  // skopeo reads the file stowage wrote, and stowage pulls with it.
+  std::string want = reg.Digest("team/app:v1", "--cert-dir " + certs + " --authfile " + auth);
+  EXPECT_THAT(want, Not(HasSubstr("e3b0c44298fc1c14")));  // not the digest of nothing
+  Result pull = S("import", {"--cert-dir", certs, "--authfile", auth,
+                             "docker://" + reg.host + "/team/app:v1"});
+  ASSERT_EQ(pull.exit_code, 0) << pull.err;
+  EXPECT_EQ(pull.out, "team/app:v1 " + want + "\n");
+
+  // Docker's config.json, found from HOME as docker finds it.
+  ASSERT_EQ(Shell("mkdir -p " + work_ + "/home/.docker && printf '{\"auths\": {\"https://" + reg.host +
+                  "/v1/\": {\"auth\": \"%s\"}}}' $(printf alice:s3cret-Pa55 | base64) > " + work_ +
+                  "/home/.docker/config.json")
+                .exit_code,
+            0);
+  Result docker_cfg = Shell("env -u REGISTRY_AUTH_FILE -u XDG_RUNTIME_DIR HOME=" + work_ + "/home " +
+                            bin + " export --store " + store_ + " --cert-dir " + certs +
+                            " team/app:v1 docker://" + reg.host + "/from/docker-config:v1");
+  ASSERT_EQ(docker_cfg.exit_code, 0) << docker_cfg.err;
+
+  Result out = Stowage({"logout", "--authfile", auth, reg.host});
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  Result again = Stowage({"logout", "--authfile", auth, reg.host});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.err, HasSubstr("not logged in to " + reg.host));
+  Result anonymous = S("import", {"--cert-dir", certs, "--authfile", auth,
+                                  "docker://" + reg.host + "/team/app:v1"});
+  EXPECT_EQ(anonymous.exit_code, 1);
+  EXPECT_THAT(anonymous.err, HasSubstr("refused anonymous access"));
+}
+
 TEST_F(RegistryTest, SyncCopiesOnlyWhatChanged) {
   Registry reg(work_ + "/reg", Registry::Mode::kPlain);
   reg.Push(Images("multiref:a"), "team/app:1.0");

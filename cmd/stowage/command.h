@@ -43,6 +43,8 @@ Command AddRepoCommand(CLI::App& root);
 Command AddSearchCommand(CLI::App& root);
 Command AddBundleCommand(CLI::App& root);
 Command AddSyncCommand(CLI::App& root);
+Command AddLoginCommand(CLI::App& root);
+Command AddLogoutCommand(CLI::App& root);
 
 }  // namespace stowage
 

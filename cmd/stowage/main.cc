@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
       "  stowage import oci:./layout:v1 team/app:v1\n"
       "  stowage export team/app:v1 docker://registry.local:5000/team/app:v1\n"
       "  stowage sync images.json   # a declared set of registry images\n"
+      "  stowage login registry.local:5000 -u alice\n"
       "  stowage ls; stowage tags team/app; stowage inspect team/app:v1\n"
       "  stowage check   # hash every blob, walk every image\n"
       "  stowage export team/app:v1 oci-archive:/media/usb/app.tar\n"
@@ -52,6 +53,8 @@ int main(int argc, char** argv) {
       stowage::AddSearchCommand(app),
       stowage::AddBundleCommand(app),
       stowage::AddSyncCommand(app),
+      stowage::AddLoginCommand(app),
+      stowage::AddLogoutCommand(app),
       stowage::AddValidateCommand(app),
   };
 

@@ -71,6 +71,7 @@ std::string RegistryErrors(const std::string& body) {
 
 // Who a registry or its token service refused, for messages (never a secret).
 std::string Refused(const std::optional<Credential>& creds, const std::string& host) {
+  if (creds.has_value() && creds->username.empty()) return "the stored identity token";
   if (creds.has_value()) return "the credentials of user " + creds->username;
   return absl::StrCat("anonymous access (log in with `stowage login ", host,
                       "`, or pass --creds USER)");
@@ -258,6 +259,18 @@ absl::StatusOr<std::optional<Credential>> Client::Creds() {
   return creds_;
 }
 
+// An identity token (a refresh token, as `docker login` keeps for some
+// registries) is traded with an OAuth2 POST to the realm, as Docker does.
+static void TokenByRefresh(const Credential& creds, const std::string& service, const std::string& scope,
+                    http::Request& r) {
+  r.method = "POST";
+  r.url = r.url.substr(0, r.url.find('?'));
+  r.headers.push_back("Content-Type: application/x-www-form-urlencoded");
+  r.body = absl::StrCat("grant_type=refresh_token&client_id=stowage&service=", UrlEscape(service),
+                        "&refresh_token=", UrlEscape(creds.identity_token));
+  if (!scope.empty()) absl::StrAppend(&r.body, "&scope=", UrlEscape(scope));
+}
+
 // The Authorization header's value for `scope`, "" for none; `fresh`
 // refuses a cached token (the registry just refused it).
 absl::StatusOr<std::string> Client::Authorization(const std::string& scope, bool fresh) {
@@ -274,7 +287,7 @@ absl::StatusOr<std::string> Client::Authorization(const std::string& scope, bool
   }
   if (challenge.scheme == "basic") {
     ASSIGN_OR_RETURN(std::optional<Credential> creds, Creds());
-    if (!creds.has_value()) return "";
+    if (!creds.has_value() || creds->username.empty()) return "";
     return "Basic " + absl::Base64Escape(creds->username + ":" + creds->password);
   }
   if (challenge.scheme != "bearer") return "";
@@ -303,7 +316,9 @@ absl::StatusOr<std::string> Client::FetchToken(const Challenge& challenge,
   r.timeout = absl::Seconds(60);
   r.max_body = 1 << 20;
   ASSIGN_OR_RETURN(std::optional<Credential> creds, Creds());
-  if (creds.has_value()) {
+  if (creds.has_value() && !creds->identity_token.empty()) {
+    TokenByRefresh(*creds, service == challenge.params.end() ? "" : service->second, scope, r);
+  } else if (creds.has_value()) {
     r.headers.push_back("Authorization: Basic " +
                         absl::Base64Escape(creds->username + ":" + creds->password));
   }
@@ -444,6 +459,17 @@ absl::StatusOr<http::Response> Client::Send(http::Request request, const std::st
   return WithRetries<http::Response>(
       request, scope, [this](const http::Request& r) { return Do(r); },
       [](const http::Response& r) -> const http::Response& { return r; });
+}
+
+absl::Status Client::Login() {
+  http::Request r;
+  r.url = Url("/v2/");
+  r.tls = tls_;
+  r.timeout = absl::Seconds(60);
+  r.max_body = 1 << 20;
+  ASSIGN_OR_RETURN(http::Response res, Send(r, ""));
+  if (res.status != 200) return ErrorFor("GET /v2/", res);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::shared_ptr<http::Stream>> Client::Open(http::Request request,

@@ -85,6 +85,12 @@ class Client {
   absl::StatusOr<std::shared_ptr<http::Stream>> Open(http::Request request,
                                                      const std::string& scope);
 
+  // Checks the client's credentials as `docker login` does: GET /v2/ with
+  // them (Basic), or a token for no scope from the token service (Bearer).
+  // PermissionDenied when they are refused; OK for a registry that asks
+  // for none.
+  absl::Status Login();
+
   // The error for an answer a caller did not expect: "HOST: WHAT: HTTP
   // STATUS" with the registry's error codes and messages, and Docker Hub's
   // RateLimit-* headers on a 429. NotFound for 404, PermissionDenied for
