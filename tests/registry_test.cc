@@ -26,6 +26,7 @@ using ::stowage::testing::MakeLayoutWithLayer;
 using ::stowage::testing::MakeTempDir;
 using ::stowage::testing::RefDigest;
 using ::stowage::testing::Result;
+using ::stowage::testing::Runfile;
 using ::stowage::testing::Shell;
 using ::stowage::testing::Stowage;
 using ::stowage::testing::Trim;
@@ -37,7 +38,7 @@ std::string Skopeo(const std::string& args) { return "skopeo --insecure-policy "
 
 // A reference registry on 127.0.0.1 with its storage under `dir`.
 struct Registry {
-  enum class Mode { kPlain, kTlsBasic };
+  enum class Mode { kPlain, kTlsBasic, kToken };
 
   Registry(const std::string& dir, Mode mode) : dir(dir), port(FreePort()) {
     host = absl::StrCat("127.0.0.1:", port);
@@ -55,6 +56,21 @@ struct Registry {
       absl::StrAppend(&config, "  tls:\n    certificate: ", dir, "/certs/ca.crt\n    key: ", dir,
                       "/key.pem\nauth:\n  htpasswd:\n    realm: stowage-test\n    path: ", dir,
                       "/htpasswd\n");
+    }
+    if (mode == Mode::kToken) {
+      // Bearer tokens from a token service that knows alice (and her
+      // refresh token, for identity-token logins).
+      int token_port = FreePort();
+      EXPECT_EQ(Shell("mkdir -p " + dir + "/token").exit_code, 0);
+      token = std::make_unique<Daemon>(
+          std::vector<std::string>{"/usr/bin/python3", Runfile("tests/registry/token_server.py"),
+                                   dir + "/token", std::to_string(token_port), "alice",
+                                   "s3cret-Pa55", "refresh-abc"},
+          dir + "/token.log");
+      EXPECT_TRUE(WaitForPort(token_port, 20)) << token->LogText();
+      absl::StrAppend(&config, "auth:\n  token:\n    realm: http://127.0.0.1:", token_port,
+                      "/token\n    service: stowage-registry\n    issuer: stowage-test-issuer\n"
+                      "    rootcertbundle: ", dir, "/token/cert.pem\n");
     }
     EXPECT_EQ(Shell("mkdir -p " + dir + " && cat > " + dir + "/config.yml <<'EOF'\n" + config +
                     "EOF\n")
@@ -92,7 +108,11 @@ struct Registry {
   std::string dir;
   int port;
   std::string host;
+  std::unique_ptr<Daemon> token;
   std::unique_ptr<Daemon> daemon;
+
+  // The token service's requests, one "METHOD SCOPE USER" line each.
+  std::string TokenRequests() const { return Shell("cat " + dir + "/token/requests.log").out; }
 };
 
 class RegistryTest : public ::testing::Test {
@@ -351,6 +371,52 @@ TEST_F(RegistryTest, LoginKeepsWhatSkopeoReads) {
                                   "docker://" + reg.host + "/team/app:v1"});
   EXPECT_EQ(anonymous.exit_code, 1);
   EXPECT_THAT(anonymous.err, HasSubstr("refused anonymous access"));
+}
+
+TEST_F(RegistryTest, BearerTokensPerScopeAndIdentityTokens) {
+  Registry reg(work_ + "/reg", Registry::Mode::kToken);
+  reg.Push(Images("multi:latest"), "team/app:v1",
+           "--dest-tls-verify=false --dest-creds alice:s3cret-Pa55");
+  const std::string ref = "docker://" + reg.host + "/team/app:v1";
+  ASSERT_EQ(Shell("rm -f " + reg.dir + "/token/requests.log").exit_code, 0);
+
+  // An anonymous token grants nothing here.
+  Result anonymous = S("import", {ref});
+  EXPECT_EQ(anonymous.exit_code, 1);
+  EXPECT_THAT(anonymous.err, HasSubstr("refused anonymous access"));
+  ASSERT_EQ(Shell("rm -f " + reg.dir + "/token/requests.log").exit_code, 0);
+
+  // One token for the pull's scope serves every request of it (an index,
+  // two manifests, their configs and layers).
+  Result pull = S("import", {"--creds", "alice:s3cret-Pa55", ref});
+  ASSERT_EQ(pull.exit_code, 0) << pull.err;
+  EXPECT_EQ(pull.out, "team/app:v1 " + RefDigest(Images("multi"), "latest") + "\n");
+  EXPECT_EQ(reg.TokenRequests(), "GET repository:team/app:pull alice\n");
+
+  // A push asks for pull and push on its own repository.
+  Result push = S("export", {"--creds", "alice:s3cret-Pa55", "team/app:v1",
+                             "docker://" + reg.host + "/team/copy:v1"});
+  ASSERT_EQ(push.exit_code, 0) << push.err;
+  EXPECT_THAT(reg.TokenRequests(), HasSubstr("repository:team/copy:pull,push alice"));
+
+  // An identity token (a refresh token) is traded by OAuth2 POST.
+  const std::string auth = work_ + "/auth.json";
+  ASSERT_EQ(Shell("echo '{\"auths\": {\"" + reg.host + "\": {\"identitytoken\": \"refresh-abc\"}}}' > " + auth)
+                .exit_code,
+            0);
+  ASSERT_EQ(S("untag", {"team/app:v1"}).exit_code, 0);
+  ASSERT_EQ(Shell("rm -f " + reg.dir + "/token/requests.log").exit_code, 0);
+  Result by_token = S("import", {"--authfile", auth, ref});
+  ASSERT_EQ(by_token.exit_code, 0) << by_token.err;
+  EXPECT_EQ(reg.TokenRequests(), "POST repository:team/app:pull alice\n");
+  EXPECT_THAT(by_token.out + by_token.err, Not(HasSubstr("refresh-abc")));
+
+  // login checks with the token service before writing anything.
+  Result login = Shell("printf 's3cret-Pa55\\n' | " + ::stowage::testing::StowageBinary() +
+                       " login --authfile " + work_ + "/login.json -u alice --password-stdin " +
+                       reg.host);
+  ASSERT_EQ(login.exit_code, 0) << login.err;
+  EXPECT_THAT(reg.TokenRequests(), HasSubstr("GET - alice"));
 }
 
 TEST_F(RegistryTest, SyncCopiesOnlyWhatChanged) {
