@@ -419,6 +419,93 @@ TEST_F(RegistryTest, BearerTokensPerScopeAndIdentityTokens) {
   EXPECT_THAT(reg.TokenRequests(), HasSubstr("GET - alice"));
 }
 
+// The fault proxy in front of a registry: rules in a file, a log of every
+// request it passed.
+struct FaultProxy {
+  FaultProxy(const std::string& dir, const Registry& upstream) : port(FreePort()) {
+    host = absl::StrCat("127.0.0.1:", port);
+    rules = dir + "/rules.json";
+    log = dir + "/requests.log";
+    daemon = std::make_unique<Daemon>(
+        std::vector<std::string>{"/usr/bin/python3", Runfile("tests/registry/fault_proxy.py"),
+                                 std::to_string(port), std::to_string(upstream.port), rules, log},
+        dir + "/proxy.log");
+    EXPECT_TRUE(WaitForPort(port, 20)) << daemon->LogText();
+  }
+  void Rules(const std::string& json) const {
+    ASSERT_EQ(Shell("rm -f " + log + " && cat > " + rules + " <<'EOF'\n" + json + "\nEOF\n").exit_code, 0);
+  }
+  std::string Log() const { return Shell("cat " + log).out; }
+
+  int port;
+  std::string host, rules, log;
+  std::unique_ptr<Daemon> daemon;
+};
+
+TEST_F(RegistryTest, FaultsAreRetriedResumedOrRefused) {
+  Registry reg(work_ + "/reg", Registry::Mode::kPlain);
+  ASSERT_EQ(MakeLayoutWithLayer(work_ + "/big", 4 << 20).exit_code, 0);
+  reg.Push(work_ + "/big:v1", "team/big:v1");
+  const std::string want = reg.Digest("team/big:v1");
+  const std::string layer = Trim(Shell("jq -r '.layers[0].digest' " + reg.BlobFile(want)).out);
+  FaultProxy proxy(work_, reg);
+  const std::string ref = "docker://" + proxy.host + "/team/big:v1";
+  int stores = 0;
+  // A pull through the proxy into a new store: its result and its tags.
+  auto pull = [&](const std::string& rules) {
+    proxy.Rules(rules);
+    store_ = absl::StrCat(work_, "/store", ++stores);
+    EXPECT_EQ(Stowage({"init", store_}).exit_code, 0);
+    return S("import", {ref});
+  };
+
+  // A connection cut twice mid-layer: resumed with Range, whole in the end.
+  Result cut = pull(R"([{"match": "GET /v2/team/big/blobs/)" + layer +
+                    R"(", "times": 2, "action": "cut", "bytes": 1000000}])");
+  ASSERT_EQ(cut.exit_code, 0) << cut.err << proxy.Log();
+  EXPECT_EQ(cut.out, "team/big:v1 " + want + "\n");
+  EXPECT_THAT(proxy.Log(), HasSubstr(" bytes=1000000- -> 206"));
+  EXPECT_EQ(S("check", {}).exit_code, 0);
+
+  // 500s and a 429 with Retry-After are tried again.
+  Result flaky = pull(R"([{"match": "manifests/v1", "times": 2, "action": "status", "status": 500},
+                          {"match": "blobs/", "times": 1, "action": "status", "status": 429}])");
+  ASSERT_EQ(flaky.exit_code, 0) << flaky.err;
+  EXPECT_THAT(proxy.Log(), HasSubstr("-> 500 status"));
+  EXPECT_THAT(proxy.Log(), HasSubstr("-> 429 status"));
+
+  // A registry that keeps refusing: the error shows its rate limit.
+  Result limited = pull(R"([{"match": "manifests/v1", "action": "status", "status": 429}])");
+  EXPECT_EQ(limited.exit_code, 1);
+  EXPECT_THAT(limited.err, HasSubstr("429"));
+  EXPECT_THAT(limited.err, HasSubstr("ratelimit-remaining: 0"));
+  EXPECT_EQ(Tags(), "");
+
+  // Bytes that are not what their digest says, in a layer or a manifest.
+  Result bad_layer = pull(R"([{"match": "GET /v2/team/big/blobs/)" + layer +
+                          R"(", "action": "corrupt"}])");
+  EXPECT_EQ(bad_layer.exit_code, 1);
+  EXPECT_THAT(bad_layer.err, HasSubstr(layer));
+  EXPECT_EQ(Tags(), "");
+  Result bad_digest = pull(R"([{"match": "GET .*/manifests/v1", "action": "digest"}])");
+  EXPECT_EQ(bad_digest.exit_code, 1);
+  EXPECT_THAT(bad_digest.err, HasSubstr("sha256:0000000000"));
+  EXPECT_EQ(Tags(), "");
+  Result bad_manifest = pull(R"([{"match": "GET .*/manifests/", "action": "corrupt"}])");
+  EXPECT_EQ(bad_manifest.exit_code, 1);
+  EXPECT_EQ(Tags(), "");
+  Result by_digest = S("import", {"docker://" + proxy.host + "/team/big@" + want, "team/big:v1"});
+  EXPECT_EQ(by_digest.exit_code, 1);
+  EXPECT_THAT(by_digest.err, HasSubstr(want));
+  EXPECT_EQ(Tags(), "");
+
+  // Docker schema 1 is refused, by name.
+  Result schema1 = pull(R"([{"match": "GET .*/manifests/", "action": "schema1"}])");
+  EXPECT_EQ(schema1.exit_code, 1);
+  EXPECT_THAT(schema1.err, HasSubstr("schema 1"));
+  EXPECT_EQ(Tags(), "");
+}
+
 TEST_F(RegistryTest, SyncCopiesOnlyWhatChanged) {
   Registry reg(work_ + "/reg", Registry::Mode::kPlain);
   reg.Push(Images("multiref:a"), "team/app:1.0");

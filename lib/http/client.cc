@@ -232,7 +232,9 @@ absl::StatusOr<std::unique_ptr<Stream>> Stream::Open(const Request& request) {
     absl::Status pumped = impl->Pump();
     if (!pumped.ok()) return pumped;
   }
-  if (impl->done && impl->result != CURLE_OK) return impl->Failure();
+  // A transfer that broke after some of the body came keeps that part for
+  // Read, which reports the break after it: a caller resumes from there.
+  if (impl->done && impl->result != CURLE_OK && impl->pending.empty()) return impl->Failure();
   Impl& i = *impl;
   i.lib.easy_getinfo(i.easy, CURLINFO_RESPONSE_CODE, &i.response.status);
   char* effective = nullptr;
