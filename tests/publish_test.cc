@@ -200,6 +200,25 @@ TEST_F(PublishTest, PodmanPullsByTagAndDigest) {
   Shell(podman + "rmi -af >/dev/null 2>&1");
 }
 
+// stowage's own docker:// transport pulls from what it published: every
+// tag of a repository (the tag list nginx pages), an index whole.
+TEST_F(PublishTest, StowagePullsBackWhatItPublished) {
+  std::string store = world->dir + "/pulled";
+  ASSERT_EQ(Shell("rm -rf " + store).exit_code, 0);
+  ASSERT_EQ(Stowage({"init", store}).exit_code, 0);
+  Result multi = Stowage({"import", "--store", store,
+                          "docker://" + world->Nginx() + "/library/multi:latest"});
+  ASSERT_EQ(multi.exit_code, 0) << multi.err;
+  EXPECT_EQ(multi.out, "library/multi:latest " + world->digests["library/multi:latest"] + "\n");
+  Result all = Stowage({"import", "--store", store, "--all",
+                        "docker://" + world->Nginx() + "/org/sub/tools"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(all.out, "org/sub/tools:a " + world->digests["org/sub/tools:a"] +
+                         "\norg/sub/tools:b " + world->digests["org/sub/tools:b"] + "\n");
+  Result check = Stowage({"check", "--store", store});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+}
+
 TEST_F(PublishTest, DockerPullsByTagAndDigest) {
   std::string d = world->dir + "/docker";
   ASSERT_EQ(Shell("mkdir -p " + d + " && echo '{}' > " + d + "/daemon.json").exit_code, 0);

@@ -231,6 +231,48 @@ TEST_F(RegistryTest, PushIsWhatSkopeoPullsByteForByte) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
 }
 
+TEST_F(RegistryTest, SignatureTagsComeAlongWhenAsked) {
+  Registry reg(work_ + "/reg", Registry::Mode::kPlain);
+  reg.Push(Images("single:v1"), "team/app:v1");
+  const std::string digest = reg.Digest("team/app:v1");
+  // A cosign-style signature image beside it, under sha256-<hex>.sig.
+  const std::string sig = "sha256-" + digest.substr(7) + ".sig";
+  reg.Push(Images("multiref:a"), "team/app:" + sig);
+  const std::string ref = "docker://" + reg.host + "/team/app:v1";
+
+  Result plain = S("import", {ref});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(Tags(), "team/app:v1 " + digest + "\n");  // off by default, as docker and skopeo
+  Result with = S("import", {"--referrers", ref});
+  ASSERT_EQ(with.exit_code, 0) << with.err;
+  EXPECT_EQ(Tags(), "team/app:" + sig + " " + reg.Digest("team/app:" + sig) + "\nteam/app:v1 " +
+                        digest + "\n");
+
+  // And across to another registry, with every tag.
+  Registry other(work_ + "/other", Registry::Mode::kPlain);
+  Result push = S("export", {"--all-tags", "team/app", "docker://" + other.host + "/team/app"});
+  ASSERT_EQ(push.exit_code, 0) << push.err;
+  EXPECT_EQ(other.Digest("team/app:" + sig), reg.Digest("team/app:" + sig));
+  EXPECT_EQ(other.Digest("team/app:v1"), digest);
+}
+
+TEST_F(RegistryTest, PodmanPullsWhatStowagePushed) {
+  Registry reg(work_ + "/reg", Registry::Mode::kPlain);
+  ASSERT_EQ(S("import", {"oci:" + Images("multi:latest"), "team/multi:latest"}).exit_code, 0);
+  Result push = S("export", {"team/multi:latest", "docker://" + reg.host + "/team/multi:latest"});
+  ASSERT_EQ(push.exit_code, 0) << push.err;
+  // Under /tmp: podman wants a short runroot.
+  const std::string root = Trim(Shell("mktemp -d /tmp/stowage-podman-XXXXXX").out);
+  const std::string podman = "podman --root " + root + "/root --runroot " + root +
+                             "/run --storage-driver vfs ";
+  Result pull = Shell(podman + "pull -q --tls-verify=false " + reg.host + "/team/multi:latest");
+  ASSERT_EQ(pull.exit_code, 0) << pull.err;
+  Result digests = Shell(podman + "images --digests --format '{{.Repository}}:{{.Tag}} {{.Digest}}'");
+  EXPECT_THAT(digests.out, HasSubstr(reg.host + "/team/multi:latest " +
+                                     RefDigest(Images("multi"), "latest")));
+  Shell(podman + "rmi -af >/dev/null 2>&1; chmod -R u+rwX " + root + "; rm -rf " + root);
+}
+
 TEST_F(RegistryTest, ADamagedBlobTagsNothing) {
   Registry reg(work_ + "/reg", Registry::Mode::kPlain);
   reg.Push(Images("single:v1"), "team/app:v1");
