@@ -187,6 +187,74 @@ TEST_F(RegistryTest, PullKeepsTheRegistrysDigests) {
   EXPECT_EQ(arm.out, "arm/multi:v1 " + child + "\n");
 }
 
+// --keep-index: the index byte for byte, one platform's image, and every
+// walk of the store (check, gc, inspect, export, bundle, publish) agrees.
+TEST_F(RegistryTest, APartialIndexKeepsTheIndexDigest) {
+  Registry reg(work_ + "/reg", Registry::Mode::kPlain);
+  reg.Push(Images("multi:latest"), "team/multi:latest");
+  const std::string index = RefDigest(Images("multi"), "latest");
+  auto child = [&](const std::string& arch) {
+    return Trim(Shell("jq -r '.manifests[] | select(.platform.architecture == \"" + arch +
+                      "\") | .digest' " + reg.BlobFile(index))
+                    .out);
+  };
+  const std::string arm = child("arm64"), amd = child("amd64");
+  auto in_store = [&](const std::string& store, const std::string& digest) {
+    return Shell("test -e " + store + "/blobs/sha256/" + digest.substr(7)).exit_code == 0;
+  };
+
+  Result pull = S("import", {"--keep-index", "--platform", "linux/arm64",
+                             "docker://" + reg.host + "/team/multi:latest"});
+  ASSERT_EQ(pull.exit_code, 0) << pull.err;
+  EXPECT_EQ(pull.out, "team/multi:latest " + index + "\n");
+  EXPECT_TRUE(in_store(store_, index));
+  EXPECT_TRUE(in_store(store_, arm));
+  EXPECT_FALSE(in_store(store_, amd));
+  Result check = S("check", {});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  ASSERT_EQ(S("gc", {}).exit_code, 0);
+  EXPECT_TRUE(in_store(store_, arm));
+  EXPECT_THAT(S("inspect", {"team/multi:latest"}).out,
+              HasSubstr(amd + "  (not pulled: a partial index)"));
+
+  // Out of the store, one platform at a time, and never the missing one.
+  Result whole = S("export", {"team/multi:latest", "oci:" + work_ + "/out"});
+  EXPECT_EQ(whole.exit_code, 1);
+  EXPECT_THAT(whole.err, HasSubstr("is a partial index"));
+  Result missing = S("export", {"--platform", "linux/amd64", "team/multi:latest", "oci:" + work_ + "/out"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("platform linux/amd64 of the index " + index + " was not pulled"));
+  Result one = S("export", {"--platform", "linux/arm64", "team/multi:latest", "oci:" + work_ + "/out"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(RefDigest(work_ + "/out", "latest"), arm);
+
+  // Across a bundle, still partial, still whole where it claims to be.
+  const std::string bundle = work_ + "/partial.tar";
+  Result created = Stowage({"bundle", "create", "--store", store_, bundle, "--all"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string other = work_ + "/other";
+  ASSERT_EQ(Stowage({"init", other}).exit_code, 0);
+  Result imported = Stowage({"bundle", "import", "--store", other, bundle});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  Result other_check = Stowage({"check", "--store", other});
+  EXPECT_EQ(other_check.exit_code, 0) << other_check.out << other_check.err;
+  EXPECT_FALSE(in_store(other, amd));
+
+  // A published tree serves the index and the platform it has.
+  Result pub = S("publish", {"--server", "apache", work_ + "/site"});
+  ASSERT_EQ(pub.exit_code, 0) << pub.err;
+  const std::string manifests = work_ + "/site/www/v2/team/multi/manifests/";
+  EXPECT_EQ(Shell("test -e " + manifests + index + " && test -e " + manifests + arm).exit_code, 0);
+  EXPECT_NE(Shell("test -e " + manifests + amd).exit_code, 0);
+
+  // A pull without --platform completes it.
+  Result full = S("import", {"docker://" + reg.host + "/team/multi:latest"});
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  EXPECT_TRUE(in_store(store_, amd));
+  EXPECT_THAT(S("inspect", {"team/multi:latest"}).out, Not(HasSubstr("not pulled")));
+  EXPECT_EQ(S("export", {"team/multi:latest", "oci:" + work_ + "/all"}).exit_code, 0);
+}
+
 TEST_F(RegistryTest, AllTagsAndMissingNames) {
   Registry reg(work_ + "/reg", Registry::Mode::kPlain);
   reg.Push(Images("multiref:a"), "team/app:a");

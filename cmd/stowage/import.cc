@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "cmd/stowage/command.h"
 #include "cmd/stowage/common.h"
@@ -18,11 +19,20 @@ struct ImportFlags {
   std::string store;
   copy::ImportOptions options;
   RegistryFlags registry;
+  std::vector<std::string> platforms;
+  bool keep_index = false;
   bool referrers = false;
   bool quiet = false;
 };
 
 int RunImport(ImportFlags& flags) {
+  if (flags.platforms.size() == 1 && !flags.keep_index) {
+    flags.options.platform = flags.platforms[0];
+  } else if (!flags.platforms.empty()) {
+    flags.options.keep_platforms = flags.platforms;
+  } else if (flags.keep_index) {
+    return Fail("import", absl::InvalidArgumentError("--keep-index: name the platforms with --platform"));
+  }
   absl::StatusOr<transport::RegistryOptions> registry = ResolveRegistryFlags(flags.registry);
   if (!registry.ok()) return Fail("import", registry.status());
   flags.options.registry = *registry;
@@ -77,9 +87,14 @@ Command AddImportCommand(CLI::App& root) {
                 "Import every image of SOURCE, each tagged REPOSITORY:<its "
                 "ref>; from a docker archive, each under its RepoTags; from a "
                 "docker:// repository named without a tag, every tag (docker pull -a)");
-  app->add_option("--platform", flags->options.platform,
+  app->add_option("--platform", flags->platforms,
                   "OS/ARCH[/VARIANT]: of a multi-platform image, import that "
-                  "platform's image alone, tagged in place of the index");
+                  "platform's image alone, tagged in place of the index; given "
+                  "several times (or with --keep-index), those platforms' images "
+                  "and the index itself, tagged: a partial index");
+  app->add_flag("--keep-index", flags->keep_index,
+                "With --platform: keep the index (its digest, and signatures over "
+                "it, stay valid) and only the chosen platforms' images");
   app->add_flag("--referrers", flags->referrers,
                 "docker:// only: bring each image's cosign signature, "
                 "attestation and SBOM tags (sha256-<hex>.sig/.att/.sbom) too");
@@ -117,6 +132,13 @@ Command AddImportCommand(CLI::App& root) {
       "one `skopeo inspect docker-archive:FILE` shows. It differs from the "
       "registry digest of the same image, whose manifest lists compressed "
       "layers; the image ID (config digest) is the same as docker's.\n\n"
+      "A partial index (--platform twice, or --keep-index) is the index "
+      "byte for byte, its digest unchanged, with only the chosen platforms' "
+      "images: check, gc, inspect and publish follow those alone, and asking "
+      "for another platform later (export --platform) says it was not "
+      "pulled. Destinations other than the store need every platform's image, "
+      "so a partial index leaves the store one platform at a time (export "
+      "--platform); importing it again without --platform completes it.\n\n"
       "docker:// pulls as docker pull does: blobs the store has are not "
       "downloaded, the rest stream in 4 at a time, hashed on the way; a pull "
       "killed midway tags nothing (what it fetched is reused by the next pull "
@@ -129,6 +151,7 @@ Command AddImportCommand(CLI::App& root) {
       "  stowage import docker://python:3.12                     # library/python:3.12\n"
       "  stowage import --all docker://registry.local:5000/team/app\n"
       "  stowage import --referrers docker://ghcr.io/org/tool:v1 org/tool:v1\n"
+      "  stowage import --platform linux/amd64 --platform linux/arm64 docker://python:3.12\n"
       "  stowage import oci:./layout:v1 team/app:v1\n"
       "  stowage import oci-archive:images.tar.gz team/app --all\n"
       "  stowage import docker-archive:busybox.tar team/busybox:1.36\n"

@@ -32,7 +32,9 @@ void PrintJson(const store::ImageInfo& info) {
     for (const store::ImageInfo::Child& c : info.manifests) {
       w.StartObject().Key("platform").String(c.platform);
       w.Key("digest").String(c.digest).Key("mediaType").String(c.media_type);
-      w.Key("size").Int(c.size).EndObject();
+      w.Key("size").Int(c.size);
+      if (!c.held) w.Key("inStore").Bool(false);
+      w.EndObject();
     }
     w.EndArray();
   } else {
@@ -65,7 +67,7 @@ void PrintText(const store::ImageInfo& info) {
     std::cout << "Platforms:\n";
     for (const store::ImageInfo::Child& c : info.manifests) {
       std::cout << "  " << (c.platform.empty() ? "(none)" : SafeForTerminal(c.platform)) << "  "
-                << c.digest << "\n";
+                << c.digest << (c.held ? "" : "  (not pulled: a partial index)") << "\n";
     }
   } else {
     if (!info.platform.empty()) std::cout << "Platform:    " << SafeForTerminal(info.platform) << "\n";

@@ -19,6 +19,7 @@
 #include "lib/crypto/sha256.h"
 #include "lib/fs/file.h"
 #include "lib/json/json_value.h"
+#include "lib/oci/graph.h"
 #include "lib/oci/layout.h"
 #include "lib/oci/manifest.h"
 #include "lib/oci/media_types.h"
@@ -337,6 +338,7 @@ void CheckGraph(Walk& w,
       std::string via;
     };
     std::deque<Pending> queue = {{image.descriptor, image.name.String()}};
+    const std::vector<oci::Platform> held = oci::HeldPlatforms(image.descriptor);
     while (!queue.empty()) {
       Pending p = std::move(queue.front());
       queue.pop_front();
@@ -370,7 +372,9 @@ void CheckGraph(Walk& w,
       }
       std::string via = absl::StrCat(p.via, " -> ", d.digest().substr(0, 19));
       if (parsed->is_index()) {
-        for (const oci::Descriptor& c : parsed->manifests) queue.push_back({c, via});
+        for (const oci::Descriptor& c : parsed->manifests) {
+          if (oci::Held(held, c)) queue.push_back({c, via});
+        }
       } else {
         if (parsed->config.has_value()) queue.push_back({*parsed->config, via});
         for (const oci::Descriptor& c : parsed->layers) queue.push_back({c, via});

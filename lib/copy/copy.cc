@@ -47,6 +47,7 @@ absl::StatusOr<bool> Note(Graph& g, const oci::Descriptor& d, absl::string_view 
 
 absl::Status Walk(transport::ImageSource& source, const oci::Descriptor& root,
                   Graph& g) {
+  const std::vector<oci::Platform> held = oci::HeldPlatforms(root);
   std::deque<oci::Descriptor> queue = {root};
   std::vector<std::pair<oci::Descriptor, std::string>> found;
   while (!queue.empty()) {
@@ -66,7 +67,9 @@ absl::Status Walk(transport::ImageSource& source, const oci::Descriptor& root,
                                        m.status().message()));
     }
     if (m->is_index()) {
-      for (const oci::Descriptor& child : m->manifests) queue.push_back(child);
+      for (const oci::Descriptor& child : m->manifests) {
+        if (oci::Held(held, child)) queue.push_back(child);
+      }
     } else {
       queue.push_back(*m->config);
       for (const oci::Descriptor& layer : m->layers) queue.push_back(layer);
@@ -219,6 +222,17 @@ absl::StatusOr<oci::Descriptor> Root(transport::ImageSource& source,
                                  return FetchManifest(source, d);
                                },
                                root, *options.platform));
+  }
+  if (!options.keep_platforms.empty() && oci::IsIndexMediaType(root.media_type())) {
+    ASSIGN_OR_RETURN(root, oci::PartialIndex(
+                               [&](const oci::Descriptor& d) { return FetchManifest(source, d); },
+                               root, options.keep_platforms));
+  }
+  if (!oci::HeldPlatforms(root).empty() && !dest.holds_partial_indexes()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        item.ref.empty() ? root.digest() : item.ref, " is a partial index (of its platforms ",
+        source.name(), " holds only ", root.Annotation(oci::kPlatformsAnnotation), "), and ",
+        dest.name(), " needs every platform's image: choose one with --platform OS/ARCH[/VARIANT]"));
   }
   if (!dest.holds_indexes() && oci::IsIndexMediaType(root.media_type())) {
     return absl::FailedPreconditionError(absl::StrCat(

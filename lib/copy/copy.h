@@ -45,6 +45,10 @@ struct Options {
   // OS/ARCH[/VARIANT]: of a multi-platform index, copy that image alone
   // (and name it in place of the index).
   std::optional<oci::Platform> platform;
+  // Of a multi-platform index, copy these platforms' images and the index
+  // itself, byte for byte, as a partial index (oci/graph.h): for a
+  // destination that holds_partial_indexes(). Not with `platform`.
+  std::vector<oci::Platform> keep_platforms;
   // Blobs moved at once; 0 means one per core.
   int threads = 0;
   Progress* progress = nullptr;

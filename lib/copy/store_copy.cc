@@ -254,11 +254,16 @@ absl::StatusOr<ImportResult> Import(const Store& store,
   if (!options.platform.empty()) {
     ASSIGN_OR_RETURN(copy.platform, oci::Platform::Parse(options.platform));
   }
+  for (const std::string& text : options.keep_platforms) {
+    ASSIGN_OR_RETURN(oci::Platform p, oci::Platform::Parse(text));
+    copy.keep_platforms.push_back(std::move(p));
+  }
   // The engine's errors name the source (or the destination) themselves.
   ASSIGN_OR_RETURN(Result copied, CopyImages(*source, *dest, items, copy));
   RETURN_IF_ERROR(dest->Commit());
   ImportResult result;
-  // With a platform, each index was copied as the platform's image.
+  // With a platform, each index was copied as the platform's image; with
+  // kept platforms, as a partial index.
   for (size_t i = 0; i < wanted.size() && i < copied.items.size(); ++i) {
     wanted[i].descriptor = copied.items[i].image;
   }

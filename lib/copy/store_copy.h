@@ -32,6 +32,10 @@ struct ImportOptions {
   bool copy = false;
   // OS/ARCH[/VARIANT]: of a multi-platform index, import that image alone.
   std::string platform;
+  // Of a multi-platform index, import these platforms' images and keep the
+  // index itself, tagged, as a partial index (oci/graph.h). Not with
+  // `platform`.
+  std::vector<std::string> keep_platforms;
   // A registry source's TLS and credentials; with `all` and a docker://
   // text without a tag, every tag of the repository.
   transport::RegistryOptions registry;

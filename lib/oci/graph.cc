@@ -1,5 +1,6 @@
 #include "lib/oci/graph.h"
 
+#include <algorithm>
 #include <deque>
 #include <optional>
 #include <set>
@@ -7,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "lib/base/status_macros.h"
 #include "lib/oci/media_types.h"
 
@@ -35,6 +37,41 @@ absl::StatusOr<Descriptor> SelectPlatform(const Layout& layout,
   return SelectPlatform(FetcherOf(layout), root, platform);
 }
 
+std::vector<Platform> HeldPlatforms(const Descriptor& root) {
+  std::vector<Platform> held;
+  for (absl::string_view text : absl::StrSplit(root.Annotation(kPlatformsAnnotation), ',',
+                                               absl::SkipEmpty())) {
+    absl::StatusOr<Platform> p = Platform::Parse(text);
+    // One that does not parse holds nothing: the walk then misses nothing
+    // the store has, and a check finds no platform it can vouch for.
+    if (p.ok()) held.push_back(*std::move(p));
+  }
+  if (held.empty() && !root.Annotation(kPlatformsAnnotation).empty()) {
+    held.push_back(Platform{"-", "-", "", ""});
+  }
+  return held;
+}
+
+bool Held(const std::vector<Platform>& held, const Descriptor& child) {
+  if (held.empty() || IsIndexMediaType(child.media_type())) return true;
+  if (!child.platform().has_value()) return false;
+  return std::any_of(held.begin(), held.end(),
+                     [&](const Platform& p) { return child.platform()->Matches(p); });
+}
+
+absl::StatusOr<Descriptor> PartialIndex(const ManifestFetcher& fetch, const Descriptor& root,
+                                        const std::vector<Platform>& platforms) {
+  if (!IsIndexMediaType(root.media_type())) return root;
+  std::set<std::string> names;
+  for (const Platform& p : platforms) {
+    ASSIGN_OR_RETURN(Descriptor ignored, SelectPlatform(fetch, root, p));
+    names.insert(p.String());
+  }
+  Descriptor out = root;
+  out.SetAnnotation(kPlatformsAnnotation, absl::StrJoin(names, ","));
+  return out;
+}
+
 absl::StatusOr<Manifest> ReadManifest(const ManifestFetcher& fetch,
                                       const Descriptor& d) {
   ASSIGN_OR_RETURN(std::string bytes, fetch(d));
@@ -56,6 +93,7 @@ absl::StatusOr<std::vector<Descriptor>> CollectGraph(const ManifestFetcher& fetc
   };
   std::vector<Descriptor> out;
   std::set<std::string> seen;
+  const std::vector<Platform> held = HeldPlatforms(root);
   std::deque<Pending> queue = {{root, ""}};
   while (!queue.empty()) {
     Pending p = std::move(queue.front());
@@ -76,7 +114,9 @@ absl::StatusOr<std::vector<Descriptor>> CollectGraph(const ManifestFetcher& fetc
         via = via.empty() ? d.digest() : absl::StrCat(via, " -> ", d.digest());
       }
       if (m->is_index()) {
-        for (const Descriptor& child : m->manifests) queue.push_back({child, via});
+        for (const Descriptor& child : m->manifests) {
+          if (Held(held, child)) queue.push_back({child, via});
+        }
       } else {
         queue.push_back({*m->config, via});
         for (const Descriptor& layer : m->layers) queue.push_back({layer, via});
@@ -133,6 +173,13 @@ absl::StatusOr<Descriptor> SelectPlatform(const ManifestFetcher& fetch,
   ASSIGN_OR_RETURN(Manifest m, ReadManifest(fetch, root));
   if (!m.is_index()) return root;
   ASSIGN_OR_RETURN(std::optional<Descriptor> found, Select(fetch, m, platform, 0));
+  const std::vector<Platform> held = HeldPlatforms(root);
+  if (found.has_value() && !Held(held, *found)) {
+    return absl::NotFoundError(absl::StrCat(
+        "platform ", platform.String(), " of the index ", root.digest(),
+        " was not pulled: only ", root.Annotation(kPlatformsAnnotation),
+        " were (import it again with that --platform, or without one)"));
+  }
   if (found.has_value()) return *std::move(found);
   std::vector<std::string> platforms;
   ListPlatforms(fetch, m, &platforms, 0);

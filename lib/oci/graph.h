@@ -11,6 +11,7 @@
 #include "lib/oci/descriptor.h"
 #include "lib/oci/layout.h"
 #include "lib/oci/manifest.h"
+#include "lib/oci/media_types.h"
 
 namespace stowage::oci {
 
@@ -19,6 +20,26 @@ namespace stowage::oci {
 // checked against the descriptor (size and digest), or an error.
 using ManifestFetcher =
     std::function<absl::StatusOr<std::string>(const Descriptor&)>;
+
+// A partial index: an index of which a store holds only some platforms'
+// images, the index itself kept byte for byte (so its digest, and every
+// signature over it, stay valid). The store's entry for it carries
+// kPlatformsAnnotation (media_types.h), the platforms held as
+// "os/arch[/variant]" joined by commas, and every walk below follows only
+// the children it names. An entry without it holds the whole graph.
+
+// The platforms a partial index's entry holds; empty for a whole graph.
+std::vector<Platform> HeldPlatforms(const Descriptor& root);
+// Whether a walk from `root` follows `child` of an index: always for a whole
+// graph and for a nested index; for a partial one, only an image manifest
+// for one of the platforms held.
+bool Held(const std::vector<Platform>& held, const Descriptor& child);
+
+// `root` as the entry of a partial index holding `platforms`, each checked
+// to be in the index (NotFound listing the platforms there are, as
+// SelectPlatform). A root that is no index is returned unchanged.
+absl::StatusOr<Descriptor> PartialIndex(const ManifestFetcher& fetch, const Descriptor& root,
+                                        const std::vector<Platform>& platforms);
 
 // Every blob reachable from `root` in `layout`: root first, then children
 // breadth first (an index's manifests, a manifest's config and layers), each
@@ -37,7 +58,7 @@ absl::StatusOr<Manifest> ReadManifest(const ManifestFetcher& fetch,
 
 // For an index, the child manifest for `platform` (searching nested indexes);
 // for an image manifest, `root` itself. NotFound lists the platforms there
-// are.
+// are; for a partial index, NotFound says which platforms were kept.
 absl::StatusOr<Descriptor> SelectPlatform(const Layout& layout,
                                           const Descriptor& root,
                                           const Platform& platform);

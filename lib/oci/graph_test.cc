@@ -147,6 +147,39 @@ TEST_F(GraphTest, SubjectIsNotFollowed) {
                           DescriptorOf("", "sbom").digest()));
 }
 
+TEST_F(GraphTest, APartialIndexIsWalkedForItsPlatformsOnly) {
+  ASSERT_TRUE(RemoveFile(layout_.BlobPath(amd64_.digest())).ok());
+  ASSERT_TRUE(RemoveFile(layout_.BlobPath(config1_.digest())).ok());
+  absl::StatusOr<Platform> arm = Platform::Parse("linux/arm64");
+  ASSERT_TRUE(arm.ok());
+  ManifestFetcher fetch = [&](const Descriptor& d) { return layout_.ReadBlob(d); };
+  absl::StatusOr<Descriptor> partial = PartialIndex(fetch, index_, {*arm});
+  ASSERT_TRUE(partial.ok()) << partial.status();
+  EXPECT_EQ(partial->digest(), index_.digest());
+  EXPECT_EQ(partial->Annotation(kPlatformsAnnotation), "linux/arm64");
+  absl::StatusOr<std::vector<Descriptor>> graph = CollectGraph(layout_, *partial);
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  EXPECT_THAT(Digests(*graph), ElementsAre(index_.digest(), arm64_.digest(), config2_.digest(),
+                                           layer2_.digest(), layer3_.digest()));
+  // The whole index is still missing its amd64 image.
+  EXPECT_EQ(CollectGraph(layout_, index_).status().code(), absl::StatusCode::kNotFound);
+  // Asking for the platform that was left out says so.
+  absl::StatusOr<Platform> amd = Platform::Parse("linux/amd64");
+  absl::StatusOr<Descriptor> left = SelectPlatform(layout_, *partial, *amd);
+  EXPECT_EQ(left.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(Msg(left.status()), HasSubstr("was not pulled: only linux/arm64"));
+  // A platform the index lacks cannot be kept.
+  absl::StatusOr<Platform> s390 = Platform::Parse("linux/s390x");
+  EXPECT_THAT(Msg(PartialIndex(fetch, index_, {*s390}).status()),
+              HasSubstr("no image for platform linux/s390x"));
+  // An annotation that names no platform holds nothing: nothing is taken
+  // for whole.
+  Descriptor bad = index_;
+  bad.SetAnnotation(kPlatformsAnnotation, "not a platform");
+  EXPECT_FALSE(Held(HeldPlatforms(bad), arm64_));
+  EXPECT_TRUE(Held(HeldPlatforms(index_), amd64_));
+}
+
 TEST_F(GraphTest, MissingRootIsNotFound) {
   Descriptor missing = DescriptorOf(kOciIndex, "{\"manifests\":[]}");
   absl::StatusOr<std::vector<Descriptor>> graph = CollectGraph(layout_, missing);

@@ -242,6 +242,10 @@ Descriptor IndexEntry(const Descriptor& image, absl::string_view ref_name) {
   absl::StatusOr<Descriptor> with = Descriptor::FromJson(json);
   Descriptor out = with.ok() ? std::move(*with) : std::move(d);
   if (!ref_name.empty()) out.SetAnnotation(kRefNameAnnotation, ref_name);
+  // A partial index stays partial under every name (see graph.h).
+  if (std::string held = image.Annotation(kPlatformsAnnotation); !held.empty()) {
+    out.SetAnnotation(kPlatformsAnnotation, held);
+  }
   return out;
 }
 

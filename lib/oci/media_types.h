@@ -25,6 +25,8 @@ inline constexpr char kDockerSchema1Signed[] =
 inline constexpr char kOciConfig[] = "application/vnd.oci.image.config.v1+json";
 inline constexpr char kDockerConfig[] = "application/vnd.docker.container.image.v1+json";
 inline constexpr char kRefNameAnnotation[] = "org.opencontainers.image.ref.name";
+// On a store entry: the platforms a partial index holds (see graph.h).
+inline constexpr char kPlatformsAnnotation[] = "dev.stowage.platforms";
 
 inline bool IsIndexMediaType(absl::string_view t) {
   return t == kOciIndex || t == kDockerManifestList;

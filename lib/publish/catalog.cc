@@ -34,8 +34,12 @@ absl::Status TagDescriber::ReadConfig(const oci::Descriptor& config, Image& imag
 
 absl::StatusOr<const TagDescriber::Image*> TagDescriber::Read(const std::string& digest,
                                                               const std::string& media_type,
-                                                              int64_t size, int depth) {
-  auto it = cache_.find(digest);
+                                                              int64_t size, int depth,
+                                                              const std::vector<oci::Platform>& held) {
+  // A partial index is another image than the whole one of its digest.
+  std::string key = digest;
+  for (const oci::Platform& p : held) absl::StrAppend(&key, " ", p.String());
+  auto it = cache_.find(key);
   if (it != cache_.end()) return &it->second;
   if (depth > 8) {
     return absl::DataLossError(absl::StrCat(digest, ": indexes nested too deeply"));
@@ -48,7 +52,8 @@ absl::StatusOr<const TagDescriber::Image*> TagDescriber::Read(const std::string&
     // else the child's own.
     std::set<std::string> platforms;
     for (const PlannedBlob& c : planned->second.children) {
-      ASSIGN_OR_RETURN(const Image* child, Read(c.digest, c.media_type, c.size, depth + 1));
+      if (!HeldBlob(held, c)) continue;
+      ASSIGN_OR_RETURN(const Image* child, Read(c.digest, c.media_type, c.size, depth + 1, held));
       if (!c.platform.empty()) {
         if (c.platform != "unknown/unknown") platforms.insert(c.platform);
       } else {
@@ -76,12 +81,13 @@ absl::StatusOr<const TagDescriber::Image*> TagDescriber::Read(const std::string&
   // Each blob once.
   std::sort(image.blobs.begin(), image.blobs.end());
   image.blobs.erase(std::unique(image.blobs.begin(), image.blobs.end()), image.blobs.end());
-  return &cache_.emplace(digest, std::move(image)).first->second;
+  return &cache_.emplace(key, std::move(image)).first->second;
 }
 
 absl::StatusOr<site::TagInfo> TagDescriber::Describe(const store::TagSummary& tag) {
   ASSIGN_OR_RETURN(const Image* image,
-                   Read(std::string(tag.digest), std::string(tag.media_type), tag.size, 0));
+                   Read(std::string(tag.digest), std::string(tag.media_type), tag.size, 0,
+                        HeldPlatformsOf(tag)));
   site::TagInfo info;
   info.tag = tag.name.tag;
   info.digest = std::string(tag.digest);

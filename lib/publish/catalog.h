@@ -41,8 +41,10 @@ class TagDescriber {
     std::vector<std::pair<std::string, int64_t>> blobs;  // digest, size
     std::string created;
   };
+  // `held`: of a partial index, the platforms the store holds (oci/graph.h).
   absl::StatusOr<const Image*> Read(const std::string& digest, const std::string& media_type,
-                                    int64_t size, int depth);
+                                    int64_t size, int depth,
+                                    const std::vector<oci::Platform>& held);
 
   // The config's platform and date into `image`.
   absl::Status ReadConfig(const oci::Descriptor& config, Image& image);

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/base/status_macros.h"
 #include "lib/crypto/sha256.h"
+#include "lib/json/json_value.h"
 #include "lib/json/json_writer.h"
 #include "lib/oci/graph.h"
 #include "lib/oci/media_types.h"
@@ -149,6 +150,7 @@ absl::Status PlanRepository(const std::string& repo,
   std::map<std::string, std::vector<Referrer>> referrers;  // by subject
   for (const store::TagSummary* tag : tags) {
     tag_names.insert(tag->name.tag);
+    const std::vector<oci::Platform> held = HeldPlatformsOf(*tag);
     std::deque<Blob> queue = {
         Blob{std::string(tag->digest), std::string(tag->media_type), tag->size, ""}};
     add_manifest(tag->name.tag, std::string(tag->digest), std::string(tag->media_type));
@@ -164,7 +166,9 @@ absl::Status PlanRepository(const std::string& repo,
       }
       add_manifest(b.digest, b.digest, (*m)->manifest.media_type);
       if (!(*m)->subject.empty()) referrers[(*m)->subject].push_back((*m)->referrer);
-      for (const Blob& c : (*m)->manifest.children) queue.push_back(c);
+      for (const Blob& c : (*m)->manifest.children) {
+        if (!(*m)->manifest.is_index || HeldBlob(held, c)) queue.push_back(c);
+      }
     }
   }
 
@@ -218,6 +222,24 @@ absl::Status PlanRepository(const std::string& repo,
 }
 
 }  // namespace
+
+// The platforms a partial index's entry holds (oci/graph.h); the entry's
+// JSON is parsed only when it names them.
+std::vector<oci::Platform> HeldPlatformsOf(const store::TagSummary& tag) {
+  if (!absl::StrContains(tag.raw, oci::kPlatformsAnnotation)) return {};
+  absl::StatusOr<JsonValue> json = JsonValue::Parse(tag.raw);
+  absl::StatusOr<oci::Descriptor> d =
+      json.ok() ? oci::Descriptor::FromJson(*std::move(json)) : json.status();
+  return d.ok() ? oci::HeldPlatforms(*d) : std::vector<oci::Platform>{};
+}
+
+// oci::Held for a child of an index as the plan keeps it.
+bool HeldBlob(const std::vector<oci::Platform>& held, const PlannedBlob& child) {
+  if (held.empty() || oci::IsIndexMediaType(child.media_type)) return true;
+  absl::StatusOr<oci::Platform> p = oci::Platform::Parse(child.platform);
+  return p.ok() && std::any_of(held.begin(), held.end(),
+                               [&](const oci::Platform& h) { return p->Matches(h); });
+}
 
 bool RepositorySelected(const std::string& repository,
                         const std::vector<std::string>& patterns) {

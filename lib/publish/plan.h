@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "lib/oci/descriptor.h"
 #include "lib/store/store.h"
 
 namespace stowage::publish {
@@ -62,6 +63,12 @@ struct PlannedManifest {
   // An index's manifests; an image's config, then its layers.
   std::vector<PlannedBlob> children;
 };
+
+// The platforms a partial index's entry holds (oci/graph.h), and whether
+// an index's child is one of them: the plan and the catalog follow only
+// those.
+std::vector<oci::Platform> HeldPlatformsOf(const store::TagSummary& tag);
+bool HeldBlob(const std::vector<oci::Platform>& held, const PlannedBlob& child);
 
 struct SitePlan {
   std::vector<SiteFile> files;              // sorted by path, unique

@@ -15,6 +15,7 @@
 #include "lib/base/status_macros.h"
 #include "lib/crypto/hash_files.h"
 #include "lib/fs/file.h"
+#include "lib/oci/graph.h"
 #include "lib/oci/manifest.h"
 #include "lib/oci/media_types.h"
 
@@ -105,6 +106,8 @@ class Walker {
   // Walks the graph of one index.json entry named `tag`.
   void Walk(const std::string& tag, const oci::Descriptor& root) {
     std::set<std::string> seen;
+    // A partial index: the platforms not held are not looked for.
+    const std::vector<oci::Platform> held = oci::HeldPlatforms(root);
     std::deque<std::pair<oci::Descriptor, std::string>> queue;
     queue.emplace_back(root, RoleOf(root, "manifest"));
     while (!queue.empty()) {
@@ -122,7 +125,10 @@ class Walker {
       const std::vector<std::pair<oci::Descriptor, std::string>>* children =
           Children(d, r);
       if (children == nullptr) continue;
-      for (const auto& c : *children) queue.push_back(c);
+      const bool index = oci::IsIndexMediaType(d.media_type());
+      for (const auto& c : *children) {
+        if (!index || oci::Held(held, c.first)) queue.push_back(c);
+      }
     }
   }
 

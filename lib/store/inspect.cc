@@ -101,10 +101,11 @@ absl::StatusOr<ImageInfo> Inspect(const Store& store, absl::string_view image) {
   info.media_type = m.media_type;
   info.is_index = m.is_index();
   if (m.is_index()) {
+    const std::vector<oci::Platform> held = oci::HeldPlatforms(root);
     for (const oci::Descriptor& c : m.manifests) {
       info.manifests.push_back(ImageInfo::Child{
           c.platform().has_value() ? c.platform()->String() : "", c.digest(),
-          c.media_type(), c.size()});
+          c.media_type(), c.size(), oci::Held(held, c)});
     }
   } else {
     ReadConfig(store, *m.config, &info);

@@ -26,6 +26,7 @@ struct ImageInfo {
     std::string digest;
     std::string media_type;
     int64_t size = 0;
+    bool held = true;  // false: of a partial index, not in the store
   };
   std::vector<Child> manifests;
   // An image: from its config.

@@ -43,6 +43,8 @@ class StoreDestinationImpl : public LayoutDestination {
     return absl::StrCat(repository, ":", tag);
   }
 
+  bool holds_partial_indexes() const override { return true; }
+
   absl::Status SetRef(const std::string& ref, const oci::Descriptor& d) override {
     RETURN_IF_ERROR(store::ParseTagName(ref).status());
     return LayoutDestination::SetRef(ref, d);

@@ -148,6 +148,10 @@ class ImageDestination {
   // False for destinations that hold single images only (a docker archive
   // has no place for an index).
   virtual bool holds_indexes() const { return true; }
+  // True for the store alone: it keeps an index of which only some
+  // platforms' images were copied (oci/graph.h's partial index). Any other
+  // destination needs the whole graph of an index.
+  virtual bool holds_partial_indexes() const { return false; }
 
   // The size of blob `digest` when the destination already has it (then the
   // engine checks it against the descriptor), nullopt when it does not.
