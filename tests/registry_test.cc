@@ -172,10 +172,12 @@ TEST_F(RegistryTest, PullKeepsTheRegistrysDigests) {
   Result check = S("check", {});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 
-  // A second pull downloads nothing.
+  // A second pull downloads nothing and writes nothing.
+  const std::string before = Tree();
   Result again = S("import", {"docker://" + reg.host + "/team/multi:latest"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_THAT(again.err, HasSubstr("0 blobs copied"));
+  EXPECT_EQ(Tree(), before);
 
   // One platform of the index, tagged in place of it.
   Result arm = S("import", {"--platform", "linux/arm64", "docker://" + reg.host + "/team/multi:latest",
@@ -614,6 +616,26 @@ TEST_F(RegistryTest, FaultsAreRetriedResumedOrRefused) {
   EXPECT_EQ(schema1.exit_code, 1);
   EXPECT_THAT(schema1.err, HasSubstr("schema 1"));
   EXPECT_EQ(Tags(), "");
+}
+
+TEST_F(RegistryTest, APushMountsWhatTheRegistryHoldsElsewhere) {
+  Registry reg(work_ + "/reg", Registry::Mode::kPlain);
+  reg.Push(Images("single:v1"), "team/app:v1");
+  FaultProxy proxy(work_, reg);  // no rules: a log of the requests
+  proxy.Rules("[]");
+  const std::string env = "XDG_CACHE_HOME=" + work_ + "/cache " + ::stowage::testing::StowageBinary();
+  // A pull in one run, a push to another repository in the next.
+  Result pull = Shell(env + " import --store " + store_ + " docker://" + proxy.host + "/team/app:v1");
+  ASSERT_EQ(pull.exit_code, 0) << pull.err;
+  proxy.Rules("[]");
+  Result push = Shell(env + " export --store " + store_ + " team/app:v1 docker://" + proxy.host +
+                      "/mirror/app:v1");
+  ASSERT_EQ(push.exit_code, 0) << push.err;
+  const std::string log = proxy.Log();
+  EXPECT_THAT(log, HasSubstr("POST /v2/mirror/app/blobs/uploads/?mount=sha256:"));
+  EXPECT_THAT(log, HasSubstr("&from=team/app - -> 201"));
+  EXPECT_THAT(log, Not(HasSubstr("PATCH")));
+  EXPECT_EQ(reg.Digest("mirror/app:v1"), reg.Digest("team/app:v1"));
 }
 
 TEST_F(RegistryTest, SyncCopiesOnlyWhatChanged) {

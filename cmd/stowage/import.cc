@@ -91,7 +91,8 @@ Command AddImportCommand(CLI::App& root) {
                   "OS/ARCH[/VARIANT]: of a multi-platform image, import that "
                   "platform's image alone, tagged in place of the index; given "
                   "several times (or with --keep-index), those platforms' images "
-                  "and the index itself, tagged: a partial index");
+                  "and the index itself, tagged: a partial index")
+      ->allow_extra_args(false);  // one value per --platform: the positionals stay theirs
   app->add_flag("--keep-index", flags->keep_index,
                 "With --platform: keep the index (its digest, and signatures over "
                 "it, stay valid) and only the chosen platforms' images");

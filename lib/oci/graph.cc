@@ -69,6 +69,16 @@ absl::StatusOr<Descriptor> PartialIndex(const ManifestFetcher& fetch, const Desc
   }
   Descriptor out = root;
   out.SetAnnotation(kPlatformsAnnotation, absl::StrJoin(names, ","));
+  // Every platform chosen: the index whole, not partial.
+  ASSIGN_OR_RETURN(Manifest m, ReadManifest(fetch, root));
+  const std::vector<Platform> held = HeldPlatforms(out);
+  if (std::all_of(m.manifests.begin(), m.manifests.end(),
+                  [&](const Descriptor& c) {
+                    // A nested index may hold platforms not chosen: partial.
+                    return !IsIndexMediaType(c.media_type()) && Held(held, c);
+                  })) {
+    return root;
+  }
   return out;
 }
 

@@ -37,7 +37,8 @@ bool Held(const std::vector<Platform>& held, const Descriptor& child);
 
 // `root` as the entry of a partial index holding `platforms`, each checked
 // to be in the index (NotFound listing the platforms there are, as
-// SelectPlatform). A root that is no index is returned unchanged.
+// SelectPlatform). A root that is no index, or an index all of whose
+// images are chosen, is returned unchanged.
 absl::StatusOr<Descriptor> PartialIndex(const ManifestFetcher& fetch, const Descriptor& root,
                                         const std::vector<Platform>& platforms);
 

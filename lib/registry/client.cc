@@ -307,7 +307,11 @@ absl::StatusOr<std::string> Client::FetchToken(const Challenge& challenge,
   std::vector<std::string> query;
   auto service = challenge.params.find("service");
   if (service != challenge.params.end()) query.push_back("service=" + UrlEscape(service->second));
-  if (!scope.empty()) query.push_back("scope=" + UrlEscape(scope));
+  // One scope parameter per scope, as Docker's token specification has it
+  // (a push that mounts asks for two repositories).
+  for (absl::string_view one : absl::StrSplit(scope, ' ', absl::SkipEmpty())) {
+    query.push_back("scope=" + UrlEscape(one));
+  }
   if (!query.empty()) {
     absl::StrAppend(&r.url, r.url.find('?') == std::string::npos ? "?" : "&",
                     absl::StrJoin(query, "&"));

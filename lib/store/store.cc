@@ -464,8 +464,12 @@ void SortByName(std::vector<oci::Descriptor>& manifests) {
 absl::StatusOr<bool> ReplaceIndexIfUnchanged(const std::string& path,
                                              absl::string_view before,
                                              const oci::Index& index) {
+  // A change that changes nothing (a pull of what the store has) writes
+  // nothing: no rename, no fsync, the file's time unchanged.
+  const std::string text = index.Serialize();
+  if (text == before) return true;
   ASSIGN_OR_RETURN(TempFile tmp, TempFile::Create(Dirname(path)));
-  RETURN_IF_ERROR(tmp.Write(index.Serialize()));
+  RETURN_IF_ERROR(tmp.Write(text));
   RETURN_IF_ERROR(tmp.Sync());
   // As late as can be: only the rename follows. (A write by a program that
   // takes no lock in the microseconds between the two is still lost.)

@@ -27,6 +27,7 @@
 #include "lib/oci/layout.h"
 #include "lib/oci/media_types.h"
 #include "lib/reference/reference.h"
+#include "lib/registry/blob_locations.h"
 #include "lib/registry/client.h"
 #include "lib/transport/docker_registry.h"
 #include "lib/transport/transport.h"
@@ -42,8 +43,9 @@ constexpr char kAccept[] =
     "application/vnd.docker.distribution.manifest.list.v2+json, "
     "application/vnd.docker.distribution.manifest.v2+json";
 // Blobs larger than this are uploaded in chunks of this size, each one
-// retried on its own; smaller ones in one PUT.
-constexpr int64_t kChunk = int64_t{64} << 20;
+// retried on its own; smaller ones in one streamed PUT. A chunk is held in
+// memory once per blob in flight (-j of them at a time).
+constexpr int64_t kChunk = int64_t{16} << 20;
 
 // What a docker:// text names.
 struct Target {
@@ -104,14 +106,19 @@ std::string MediaTypeOf(const std::string& content_type) {
       absl::string_view(content_type).substr(0, content_type.find(';'))));
 }
 
+// Which repository of a registry holds a blob: pushed, found or pulled
+// there, by this run or an earlier one (registry/blob_locations.h).
+registry::BlobLocations& Known() { return registry::BlobLocations::Default(); }
+
 // A blob's bytes from the registry; a dropped connection is resumed where
 // it broke with a Range request, as often as the client's tries allow.
 class BlobStream : public BlobReader {
  public:
+  // `on_end` runs once the whole body was read.
   BlobStream(std::shared_ptr<Client> client, std::string path, std::string scope,
-             std::string name)
+             std::string name, std::function<void()> on_end)
       : client_(std::move(client)), path_(std::move(path)), scope_(std::move(scope)),
-        name_(std::move(name)) {}
+        name_(std::move(name)), on_end_(std::move(on_end)) {}
 
   absl::StatusOr<size_t> Read(char* buf, size_t size) override {
     for (int attempt = 0;; ++attempt) {
@@ -120,6 +127,7 @@ class BlobStream : public BlobReader {
         absl::StatusOr<size_t> n = stream_->Read(buf, size);
         if (n.ok()) {
           offset_ += *n;
+          if (*n == 0 && on_end_) std::exchange(on_end_, nullptr)();
           return *n;
         }
         status = n.status();
@@ -169,6 +177,7 @@ class BlobStream : public BlobReader {
 
   std::shared_ptr<Client> client_;
   const std::string path_, scope_, name_;
+  std::function<void()> on_end_;
   std::shared_ptr<http::Stream> stream_;
   uint64_t offset_ = 0;
   std::string res_body_;
@@ -239,7 +248,10 @@ class RegistrySource : public ImageSource {
   absl::StatusOr<std::unique_ptr<BlobReader>> GetBlob(const oci::Descriptor& d) override {
     return std::unique_ptr<BlobReader>(new BlobStream(
         client_, absl::StrCat("/v2/", target_.repository, "/blobs/", d.digest()), scope_,
-        absl::StrCat(name_, " blob ", d.digest())));
+        absl::StrCat(name_, " blob ", d.digest()),
+        [host = client_->host(), digest = d.digest(), repo = target_.repository] {
+          Known().Add(host, digest, repo);
+        }));
   }
 
  private:
@@ -357,29 +369,6 @@ absl::StatusOr<std::vector<Ref>> RegistrySource::Refs() {
   return refs;
 }
 
-// Which repository of a registry holds a blob this process pushed or
-// found there, for cross-repository mounts.
-class KnownBlobs {
- public:
-  static KnownBlobs& Get() {
-    static KnownBlobs* k = new KnownBlobs();
-    return *k;
-  }
-  void Add(const std::string& host, const std::string& digest, const std::string& repo) {
-    std::lock_guard<std::mutex> lock(mu_);
-    repos_[host + " " + digest] = repo;
-  }
-  std::string Find(const std::string& host, const std::string& digest) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = repos_.find(host + " " + digest);
-    return it == repos_.end() ? "" : it->second;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::string> repos_;
-};
-
 class RegistryDestination : public ImageDestination {
  public:
   RegistryDestination(std::string name, Target target, std::shared_ptr<Client> client)
@@ -428,6 +417,8 @@ class RegistryDestination : public ImageDestination {
   absl::Status PutWhole(const std::string& location, const oci::Descriptor& d,
                         BlobReader& reader);
   absl::Status PutChunks(std::string location, const oci::Descriptor& d, BlobReader& reader);
+  absl::StatusOr<std::string> PatchChunk(const std::string& location, const oci::Descriptor& d,
+                                         absl::string_view chunk, uint64_t offset);
   absl::Status Put(const std::string& reference, const oci::Descriptor& d,
                    absl::string_view bytes);
 
@@ -453,11 +444,11 @@ absl::StatusOr<std::optional<uint64_t>> RegistryDestination::BlobSize(
     if (!absl::SimpleAtoi(res.Header("content-length"), &size)) {
       return absl::DataLossError(absl::StrCat(name_, ": HEAD ", path, " gave no Content-Length"));
     }
-    KnownBlobs::Get().Add(client_->host(), digest, target_.repository);
+    Known().Add(client_->host(), digest, target_.repository);
     return size;
   }
   if (res.status != 404) return client_->ErrorFor("HEAD " + path, res);
-  std::string from = KnownBlobs::Get().Find(client_->host(), digest);
+  std::string from = Known().Find(client_->host(), digest);
   if (from.empty() || from == target_.repository) return std::nullopt;
   bool mounted = false;
   ASSIGN_OR_RETURN(std::string ignored, StartUpload(digest, &mounted));
@@ -471,7 +462,7 @@ absl::StatusOr<std::string> RegistryDestination::StartUpload(const std::string& 
                                                              bool* mounted) {
   std::string path = Path("/blobs/uploads/");
   std::string scope = scope_;
-  std::string from = digest.empty() ? "" : KnownBlobs::Get().Find(client_->host(), digest);
+  std::string from = digest.empty() ? "" : Known().Find(client_->host(), digest);
   if (!from.empty() && from != target_.repository) {
     absl::StrAppend(&path, "?mount=", digest, "&from=", from);
     absl::StrAppend(&scope, " ", registry::PullScope(from));
@@ -539,14 +530,44 @@ absl::Status RegistryDestination::PutWhole(const std::string& location,
   return absl::OkStatus();
 }
 
+// One PATCH of `chunk` at `offset`, sent from the buffer itself (no copy)
+// and tried again as the client tries requests. Returns the next Location.
+absl::StatusOr<std::string> RegistryDestination::PatchChunk(const std::string& location,
+                                                            const oci::Descriptor& d,
+                                                            absl::string_view chunk,
+                                                            uint64_t offset) {
+  http::Request r;
+  r.method = "PATCH";
+  r.url = location;
+  r.headers.push_back("Content-Type: application/octet-stream");
+  r.headers.push_back(absl::StrCat("Content-Range: ", offset, "-", offset + chunk.size() - 1));
+  r.upload_size = chunk.size();
+  for (int attempt = 0;; ++attempt) {
+    size_t at = 0;
+    r.upload = [&chunk, &at](char* buf, size_t size) -> absl::StatusOr<size_t> {
+      size_t n = std::min(size, chunk.size() - at);
+      std::memcpy(buf, chunk.data() + at, n);
+      at += n;
+      return n;
+    };
+    absl::StatusOr<http::Response> res = client_->Send(r, scope_);
+    if (res.ok() && res->status == 202) return NextLocation(*res);
+    std::optional<absl::Duration> wait =
+        client_->RetryWait(attempt, res.status(), res.ok() ? &*res : nullptr);
+    if (!wait.has_value()) {
+      return res.ok() ? client_->ErrorFor("PATCH blob " + d.digest(), *res) : res.status();
+    }
+    absl::SleepFor(*wait);
+  }
+}
+
 // PATCH by PATCH, kChunk bytes each (each retried on its own), then the
 // closing PUT.
 absl::Status RegistryDestination::PutChunks(std::string location, const oci::Descriptor& d,
                                             BlobReader& reader) {
-  std::string chunk;
+  std::string chunk(kChunk, '\0');
   uint64_t offset = 0;
   while (true) {
-    chunk.resize(kChunk);
     size_t filled = 0;
     while (filled < chunk.size()) {
       ASSIGN_OR_RETURN(size_t n, reader.Read(chunk.data() + filled, chunk.size() - filled));
@@ -554,16 +575,8 @@ absl::Status RegistryDestination::PutChunks(std::string location, const oci::Des
       filled += n;
     }
     if (filled == 0) break;
-    chunk.resize(filled);
-    http::Request r;
-    r.method = "PATCH";
-    r.url = location;
-    r.headers.push_back("Content-Type: application/octet-stream");
-    r.headers.push_back(absl::StrCat("Content-Range: ", offset, "-", offset + filled - 1));
-    r.body = chunk;
-    ASSIGN_OR_RETURN(http::Response res, client_->Send(r, scope_));
-    if (res.status != 202) return client_->ErrorFor("PATCH blob " + d.digest(), res);
-    ASSIGN_OR_RETURN(location, NextLocation(res));
+    ASSIGN_OR_RETURN(location,
+                     PatchChunk(location, d, absl::string_view(chunk.data(), filled), offset));
     offset += filled;
   }
   http::Request r;
@@ -579,7 +592,7 @@ absl::Status RegistryDestination::PutBlob(const oci::Descriptor& d, BlobReader& 
   ASSIGN_OR_RETURN(std::string location, StartUpload("", &mounted));
   RETURN_IF_ERROR(d.size() > kChunk ? PutChunks(location, d, reader)
                                     : PutWhole(location, d, reader));
-  KnownBlobs::Get().Add(client_->host(), d.digest(), target_.repository);
+  Known().Add(client_->host(), d.digest(), target_.repository);
   return absl::OkStatus();
 }
 

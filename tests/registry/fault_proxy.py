@@ -122,7 +122,9 @@ def main():
             self.send_response(res.status)
             for k, v in out_headers:
                 self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
+            # A HEAD answer's length is the body's it stands for.
+            length = res.getheader("Content-Length", "0") if self.command == "HEAD" else len(data)
+            self.send_header("Content-Length", str(length))
             if action == "cut":
                 self.send_header("Connection", "close")
             self.end_headers()
