@@ -96,7 +96,8 @@ Command AddExportCommand(CLI::App& root) {
   app->add_option("-j,--jobs", flags->options.threads,
                   "Blobs transferred at once (default: 4 to a registry, one "
                   "per core otherwise)");
-  app->add_flag("-q,--quiet", flags->quiet, "Print nothing but errors");
+  app->add_flag("-q,--quiet", flags->quiet,
+                "Print nothing but errors and security warnings (plain HTTP, unverified TLS)");
   AddRegistryFlags(app, &flags->registry);
   AddStoreOption(app, &flags->store);
   std::string footer =

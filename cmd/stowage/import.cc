@@ -106,7 +106,8 @@ Command AddImportCommand(CLI::App& root) {
   app->add_flag("--copy", flags->options.copy,
                 "Copy blobs even where a hard link would do (by default blobs "
                 "on the same filesystem are hard-linked after verification)");
-  app->add_flag("-q,--quiet", flags->quiet, "Print nothing but errors");
+  app->add_flag("-q,--quiet", flags->quiet,
+                "Print nothing but errors and security warnings (plain HTTP, unverified TLS)");
   AddStoreOption(app, &flags->store);
   std::string footer =
       "Every blob is checked against its digest and size on the way in; on "

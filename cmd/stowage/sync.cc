@@ -135,7 +135,8 @@ Command AddSyncCommand(CLI::App& root) {
   app->add_option("--checks", flags->checks, "HEAD requests at once (default 8, at most 64)");
   app->add_option("-j,--jobs", flags->threads, "Blobs transferred at once per image (default 4)");
   AddRegistryFlags(app, &flags->registry);
-  app->add_flag("-q,--quiet", flags->quiet, "Print nothing but errors");
+  app->add_flag("-q,--quiet", flags->quiet,
+                "Print nothing but errors and security warnings (plain HTTP, unverified TLS)");
   AddStoreOption(app, &flags->store);
   std::string footer = kSyncFooter;
   footer.replace(footer.find("%REGISTRY%"), 10, kRegistryHelp);
