@@ -215,6 +215,14 @@ TEST_F(PublishTest, StowagePullsBackWhatItPublished) {
   ASSERT_EQ(all.exit_code, 0) << all.err;
   EXPECT_EQ(all.out, "org/sub/tools:a " + world->digests["org/sub/tools:a"] +
                          "\norg/sub/tools:b " + world->digests["org/sub/tools:b"] + "\n");
+  // With --referrers, the SBOM artifact whose subject is team/app:v1 comes
+  // through the referrers API nginx serves, under a tag naming both.
+  Result refs = Stowage({"import", "--store", store, "--referrers",
+                         "docker://" + world->Nginx() + "/team/app:v1"});
+  ASSERT_EQ(refs.exit_code, 0) << refs.err;
+  const std::string v1 = world->digests["team/app:v1"], sbom = world->digests["team/app:sbom"];
+  EXPECT_THAT(refs.out, HasSubstr("team/app:sha256-" + v1.substr(7) + ".ref-" + sbom.substr(7, 12) +
+                                  " " + sbom + "\n"));
   Result check = Stowage({"check", "--store", store});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }

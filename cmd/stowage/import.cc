@@ -97,8 +97,10 @@ Command AddImportCommand(CLI::App& root) {
                 "With --platform: keep the index (its digest, and signatures over "
                 "it, stay valid) and only the chosen platforms' images");
   app->add_flag("--referrers", flags->referrers,
-                "docker:// only: bring each image's cosign signature, "
-                "attestation and SBOM tags (sha256-<hex>.sig/.att/.sbom) too");
+                "docker:// only: bring each image's referrers too: OCI 1.1 "
+                "referrers (the referrers API, else its sha256-<hex> fallback tag; "
+                "each tagged sha256-<hex>.ref-<12 hex of its digest>) and cosign's "
+                "sha256-<hex>.sig/.att/.sbom tags");
   app->add_option("-j,--jobs", flags->options.threads,
                   "Blobs transferred at once (default: 4 from a registry, one "
                   "per core otherwise)");
@@ -145,9 +147,10 @@ Command AddImportCommand(CLI::App& root) {
       "downloaded, the rest stream in 4 at a time, hashed on the way; a pull "
       "killed midway tags nothing (what it fetched is reused by the next pull "
       "or removed by gc). Signatures (--referrers) are off by default, as in "
-      "docker and skopeo: they cost three more requests per image and add "
-      "tags you did not name; turn them on to carry cosign signatures across "
-      "an air gap.\n"
+      "docker and skopeo: they cost four or five more requests per image and "
+      "add tags you did not name; turn them on to carry signatures, SBOMs and "
+      "attestations across an air gap (a published tree serves OCI 1.1 "
+      "referrers through the referrers API again).\n"
       "%REGISTRY%\n\n"
       "Examples:\n"
       "  stowage import docker://python:3.12                     # library/python:3.12\n"

@@ -25,6 +25,7 @@
 #include "lib/crypto/sha256.h"
 #include "lib/json/json_value.h"
 #include "lib/oci/layout.h"
+#include "lib/oci/manifest.h"
 #include "lib/oci/media_types.h"
 #include "lib/reference/reference.h"
 #include "lib/registry/blob_locations.h"
@@ -263,6 +264,7 @@ class RegistrySource : public ImageSource {
   absl::StatusOr<std::optional<Fetched>> FetchIfAny(const std::string& reference);
   absl::StatusOr<std::vector<std::string>> ListTags();
   absl::Status AddSignatures(const oci::Descriptor& image, std::vector<Ref>& refs);
+  absl::StatusOr<std::optional<oci::Manifest>> ReferrersIndex(const oci::Descriptor& image);
   std::string RefName(const std::string& tag) const {
     return tag.empty() ? "" : absl::StrCat(target_.repository, ":", tag);
   }
@@ -338,9 +340,53 @@ absl::StatusOr<std::vector<std::string>> RegistrySource::ListTags() {
   return ListTagsOf(*client_, target_.repository, name_);
 }
 
-// cosign's tags for `image`: sha256-<hex>.sig, .att and .sbom.
+// The OCI 1.1 referrers of `image`: from the referrers API, or else from
+// its fallback tag sha256-<hex> (an index of them); nullopt when the
+// registry has neither.
+absl::StatusOr<std::optional<oci::Manifest>> RegistrySource::ReferrersIndex(
+    const oci::Descriptor& image) {
+  const std::string path =
+      absl::StrCat("/v2/", target_.repository, "/referrers/", image.digest());
+  http::Request r;
+  r.url = client_->Url(path);
+  r.headers.push_back("Accept: application/vnd.oci.image.index.v1+json");
+  r.max_body = oci::kMaxSmallBlob;
+  ASSIGN_OR_RETURN(http::Response res, client_->Send(r, scope_));
+  if (res.status == 200) {
+    absl::StatusOr<oci::Manifest> m =
+        oci::Manifest::Parse(res.body, "application/vnd.oci.image.index.v1+json");
+    if (!m.ok() || !m->is_index()) {
+      return absl::DataLossError(absl::StrCat(name_, ": GET ", path, ": not an image index"));
+    }
+    return std::optional<oci::Manifest>(*std::move(m));
+  }
+  // 404 from a registry without the API (distribution 2.8), or 400/405.
+  if (res.status != 404 && res.status != 400 && res.status != 405) {
+    return client_->ErrorFor("GET " + path, res);
+  }
+  const std::string tag = absl::StrCat("sha256-", oci::DigestHex(image.digest()));
+  ASSIGN_OR_RETURN(std::optional<Fetched> f, FetchIfAny(tag));
+  if (!f.has_value() || !oci::IsIndexMediaType(f->descriptor.media_type())) return std::nullopt;
+  ASSIGN_OR_RETURN(oci::Manifest m, oci::Manifest::Parse(f->bytes, f->descriptor.media_type()));
+  return std::optional<oci::Manifest>(std::move(m));
+}
+
+// What --referrers brings with `image`: its OCI 1.1 referrers (each by
+// digest, checked, and tagged sha256-<hex>.ref-<first 12 hex of its own
+// digest>, since the store keeps only what a tag names), and cosign's tags
+// sha256-<hex>.sig, .att and .sbom.
 absl::Status RegistrySource::AddSignatures(const oci::Descriptor& image,
                                            std::vector<Ref>& refs) {
+  ASSIGN_OR_RETURN(std::optional<oci::Manifest> referrers, ReferrersIndex(image));
+  if (referrers.has_value()) {
+    for (const oci::Descriptor& d : referrers->manifests) {
+      if (!oci::IsManifestMediaType(d.media_type()) || !ValidateDigest(d.digest()).ok()) continue;
+      ASSIGN_OR_RETURN(Fetched f, Fetch(d.digest()));
+      std::string tag = absl::StrCat("sha256-", oci::DigestHex(image.digest()), ".ref-",
+                                     oci::DigestHex(d.digest()).substr(0, 12));
+      refs.push_back(Ref{RefName(tag), f.descriptor, /*companion=*/true});
+    }
+  }
   for (const char* suffix : {".sig", ".att", ".sbom"}) {
     std::string tag = absl::StrCat("sha256-", oci::DigestHex(image.digest()), suffix);
     ASSIGN_OR_RETURN(std::optional<Fetched> f, FetchIfAny(tag));
