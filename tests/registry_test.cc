@@ -638,6 +638,29 @@ TEST_F(RegistryTest, APushMountsWhatTheRegistryHoldsElsewhere) {
   EXPECT_EQ(reg.Digest("mirror/app:v1"), reg.Digest("team/app:v1"));
 }
 
+TEST_F(RegistryTest, ATerminalShowsEachLayerInFlight) {
+  Registry reg(work_ + "/reg", Registry::Mode::kPlain);
+  ASSERT_EQ(MakeLayoutWithLayer(work_ + "/big", 4 << 20).exit_code, 0);
+  reg.Push(work_ + "/big:v1", "team/big:v1");
+  const std::string layer =
+      Trim(Shell("jq -r '.layers[0].digest' " + reg.BlobFile(reg.Digest("team/big:v1"))).out);
+  // Three cuts mid-layer: the retries' waits (1.4 s) keep it in flight
+  // across several redraws.
+  FaultProxy proxy(work_, reg);
+  proxy.Rules(R"([{"match": "GET /v2/team/big/blobs/)" + layer +
+              R"(", "times": 3, "action": "cut", "bytes": 1000000}])");
+  // script(1) gives the pull a terminal.
+  Result tty = Shell("script -qfec '" + ::stowage::testing::StowageBinary() + " import --store " +
+                     store_ + " docker://" + proxy.host + "/team/big:v1' /dev/null");
+  ASSERT_EQ(tty.exit_code, 0) << tty.out;
+  EXPECT_THAT(tty.out, HasSubstr("importing: 0/"));
+  EXPECT_THAT(tty.out, HasSubstr("\n  " + layer.substr(0, 19) + "  1 MB / 4.19 MB"));
+  // Without a terminal, no progress at all.
+  ASSERT_EQ(S("untag", {"team/big:v1"}).exit_code, 0);
+  Result plain = S("import", {"docker://" + reg.host + "/team/big:v1"});
+  EXPECT_THAT(plain.err, Not(HasSubstr("importing:")));
+}
+
 TEST_F(RegistryTest, SyncCopiesOnlyWhatChanged) {
   Registry reg(work_ + "/reg", Registry::Mode::kPlain);
   reg.Push(Images("multiref:a"), "team/app:1.0");

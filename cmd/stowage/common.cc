@@ -1,15 +1,17 @@
 #include "cmd/stowage/common.h"
 
-#include "lib/base/terminal_text.h"
-
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cmd/stowage/command.h"
+#include "lib/base/terminal_text.h"
 #include "lib/store/store.h"
 
 namespace stowage {
@@ -64,7 +66,9 @@ TerminalProgress::~TerminalProgress() {
   if (!enabled_) return;
   stop_.store(true);
   thread_.join();
-  std::fprintf(stderr, "\r\033[K");
+  // Back over the lines drawn, and clear them.
+  if (drawn_ > 0) std::fprintf(stderr, "\033[%dA", drawn_);
+  std::fprintf(stderr, "\r\033[J");
   std::fflush(stderr);
 }
 
@@ -75,18 +79,61 @@ void TerminalProgress::Start(uint64_t blobs, uint64_t bytes) {
 void TerminalProgress::AddBytes(uint64_t bytes) { bytes_done_ += bytes; }
 void TerminalProgress::BlobDone() { ++blobs_done_; }
 
+void TerminalProgress::BlobStarted(const std::string& digest, uint64_t size) {
+  if (!enabled_) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  transfers_[digest] = Transfer{++started_, size, 0};
+}
+
+void TerminalProgress::BlobBytes(const std::string& digest, uint64_t bytes) {
+  AddBytes(bytes);
+  if (!enabled_) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = transfers_.find(digest);
+  if (it != transfers_.end()) it->second.done += bytes;
+}
+
+void TerminalProgress::BlobFinished(const std::string& digest) {
+  BlobDone();
+  if (!enabled_) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  transfers_.erase(digest);
+}
+
+// "  sha256:0123456789ab  12.3 MB / 128 MB" for each blob in flight, in
+// the order they started, at most eight.
+std::string TerminalProgress::Lines() {
+  std::vector<std::pair<uint64_t, std::string>> lines;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [digest, t] : transfers_) {
+      lines.emplace_back(t.order, absl::StrCat("\n  ", digest.substr(0, 19), "  ", HumanSize(t.done),
+                                               " / ", HumanSize(t.size)));
+    }
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (size_t i = 0; i < lines.size() && i < 8; ++i) out += lines[i].second;
+  if (lines.size() > 8) absl::StrAppend(&out, "\n  and ", lines.size() - 8, " more");
+  return out;
+}
+
 void TerminalProgress::Draw(bool final) {
   double seconds = std::chrono::duration<double>(
                        std::chrono::steady_clock::now() - start_).count();
   uint64_t done = bytes_done_.load();
   std::string rate =
       seconds > 0.2 ? HumanSize(static_cast<uint64_t>(done / seconds)) + "/s" : "";
-  std::fprintf(stderr, "\r\033[K%s: %llu/%llu blobs, %s / %s  %s%s",
+  const std::string blobs = Lines();
+  // Back to the first line drawn last time, clear to the end, draw again.
+  if (drawn_ > 0) std::fprintf(stderr, "\033[%dA", drawn_);
+  std::fprintf(stderr, "\r\033[J%s: %llu/%llu blobs, %s / %s  %s%s%s",
                verb_.c_str(),
                static_cast<unsigned long long>(blobs_done_.load()),
                static_cast<unsigned long long>(blobs_total_.load()),
                HumanSize(done).c_str(), HumanSize(bytes_total_.load()).c_str(),
-               rate.c_str(), final ? "\n" : "");
+               rate.c_str(), blobs.c_str(), final ? "\n" : "");
+  drawn_ = static_cast<int>(std::count(blobs.begin(), blobs.end(), '\n'));
   std::fflush(stderr);
 }
 

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "CLI/CLI.hpp"
@@ -38,15 +40,27 @@ class TerminalProgress : public Progress {
   void Start(uint64_t blobs, uint64_t bytes) override;
   void AddBytes(uint64_t bytes) override;
   void BlobDone() override;
+  // A line per blob in flight under the totals, as docker pull shows them.
+  void BlobStarted(const std::string& digest, uint64_t size) override;
+  void BlobBytes(const std::string& digest, uint64_t bytes) override;
+  void BlobFinished(const std::string& digest) override;
 
  private:
+  struct Transfer {
+    uint64_t order = 0, size = 0, done = 0;
+  };
   void Draw(bool final);
+  std::string Lines();
 
   std::string verb_;
   bool enabled_;
   std::atomic<uint64_t> blobs_total_{0}, bytes_total_{0}, blobs_done_{0},
       bytes_done_{0};
   std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::map<std::string, Transfer> transfers_;  // by digest; guarded by mu_
+  uint64_t started_ = 0;                       // guarded by mu_
+  int drawn_ = 0;                              // lines below the first; Draw's thread only
   std::chrono::steady_clock::time_point start_;
   std::thread thread_;
 };

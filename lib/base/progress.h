@@ -7,6 +7,7 @@
 #define STOWAGE_LIB_BASE_PROGRESS_H_
 
 #include <cstdint>
+#include <string>
 
 namespace stowage {
 
@@ -19,6 +20,22 @@ class Progress {
   virtual void AddBytes(uint64_t bytes) = 0;
   // One more blob is complete.
   virtual void BlobDone() = 0;
+
+  // Per blob, for a display of each transfer (docker pull's lines); by
+  // default only the totals above hear of them. A copy calls BlobStarted,
+  // then BlobBytes as bytes pass, then BlobFinished.
+  virtual void BlobStarted(const std::string& digest, uint64_t size) {
+    (void)digest;
+    (void)size;
+  }
+  virtual void BlobBytes(const std::string& digest, uint64_t bytes) {
+    (void)digest;
+    AddBytes(bytes);
+  }
+  virtual void BlobFinished(const std::string& digest) {
+    (void)digest;
+    BlobDone();
+  }
 };
 
 }  // namespace stowage

@@ -130,6 +130,7 @@ VerifyingReader::Mismatch SourceMismatch(const transport::ImageSource& source,
 absl::StatusOr<bool> MoveBlob(transport::ImageSource& source,
                               transport::ImageDestination& dest,
                               const oci::Descriptor& d, const Options& options) {
+  if (options.progress != nullptr) options.progress->BlobStarted(d.digest(), d.size());
   std::string file = options.allow_links ? source.BlobFile(d) : "";
   if (!file.empty()) {
     absl::Status linked = dest.LinkBlob(d, file, [&](const Fd& fd) {
@@ -193,11 +194,12 @@ absl::Status MoveBlobs(transport::ImageSource& source, transport::ImageDestinati
     std::lock_guard<std::mutex> lock(mu);
     (linked ? stats.blobs_linked : stats.blobs_copied) += 1;
     (linked ? stats.bytes_linked : stats.bytes_copied) += d.size();
-    if (options.progress != nullptr) options.progress->BlobDone();
+    if (options.progress != nullptr) options.progress->BlobFinished(d.digest());
   };
   if (source.sequential()) {
     return source.StreamBlobs(todo, [&](const oci::Descriptor& d,
                                         transport::BlobReader& reader) -> absl::Status {
+      if (options.progress != nullptr) options.progress->BlobStarted(d.digest(), d.size());
       VerifyingReader check(reader, d, SourceMismatch(source, d), options.progress);
       RETURN_IF_ERROR(dest.PutBlob(d, check));
       done(d, false);
@@ -281,7 +283,7 @@ absl::StatusOr<size_t> VerifyingReader::Read(char* buf, size_t size) {
       return m.mismatch(absl::StrCat("longer than the ", want, " bytes its descriptor gives"));
     }
     m.hasher.Update(buf, n);
-    if (m.progress != nullptr) m.progress->AddBytes(n);
+    if (m.progress != nullptr) m.progress->BlobBytes(m.d.digest(), n);
     return n;
   }
   if (m.total != want) {
