@@ -82,10 +82,32 @@ absl::Status CheckTagOrPattern(const std::string& text) {
   return absl::OkStatus();
 }
 
+// "platforms": a non-empty array of OS/ARCH[/VARIANT].
+absl::StatusOr<std::vector<std::string>> PlatformList(const JsonValue& json,
+                                                      const std::string& file,
+                                                      const std::string& path) {
+  std::vector<std::string> out;
+  const JsonValue* list = json.Find("platforms");
+  if (list == nullptr) return out;
+  if (!list->is_array() || list->items().empty()) {
+    return SpecError(file, path + ".platforms", "must be a non-empty array of OS/ARCH[/VARIANT]");
+  }
+  for (size_t i = 0; i < list->items().size(); ++i) {
+    const JsonValue& p = list->items()[i];
+    const std::string at = absl::StrCat(path, ".platforms[", i, "]");
+    if (!p.is_string()) return SpecError(file, at, "must be a string");
+    if (absl::Status s = oci::Platform::Parse(p.string_value()).status(); !s.ok()) {
+      return SpecError(file, at, s.message());
+    }
+    out.push_back(p.string_value());
+  }
+  return out;
+}
+
 absl::StatusOr<ImageSpec> ParseImage(const JsonValue& json, const std::string& file,
                                      const std::string& path) {
-  RETURN_IF_ERROR(OnlyFields(json, {"repository", "tags", "target", "platform", "referrers"},
-                             file, path));
+  RETURN_IF_ERROR(OnlyFields(
+      json, {"repository", "tags", "target", "platform", "platforms", "referrers"}, file, path));
   ImageSpec image;
   ASSIGN_OR_RETURN(image.repository, StringField(json, "repository", file, path));
   if (image.repository.empty()) return SpecError(file, path, "missing \"repository\"");
@@ -106,6 +128,10 @@ absl::StatusOr<ImageSpec> ParseImage(const JsonValue& json, const std::string& f
     if (absl::Status s = oci::Platform::Parse(image.platform).status(); !s.ok()) {
       return SpecError(file, path + ".platform", s.message());
     }
+  }
+  ASSIGN_OR_RETURN(image.platforms, PlatformList(json, file, path));
+  if (!image.platform.empty() && !image.platforms.empty()) {
+    return SpecError(file, path, "\"platform\" or \"platforms\", not both");
   }
   ASSIGN_OR_RETURN(std::optional<bool> referrers, BoolField(json, "referrers", file, path));
   image.referrers = referrers.value_or(false);
@@ -241,6 +267,7 @@ void Expand(const Spec& spec, const Options& options,
         p.item.source = absl::StrCat((*repo)->name(), ":", tag);
         p.item.target = {image.target.empty() ? (*repo)->repository() : image.target, tag};
         p.item.platform = image.platform;
+        p.item.platforms = image.platforms;
         p.item.referrers = image.referrers;
         p.repo = repo->get();
         p.tag = tag;
@@ -251,18 +278,36 @@ void Expand(const Spec& spec, const Options& options,
   }
 }
 
-// The digest the store should hold for `p`: the tag's, or, for one
-// platform of an index, that platform's manifest's.
+// What a store entry holds: its digest, and for a partial index the
+// platforms it keeps ("sha256:... linux/amd64,linux/arm64").
+std::string HeldKey(const oci::Descriptor& d) {
+  std::string platforms = d.Annotation(oci::kPlatformsAnnotation);
+  return platforms.empty() ? d.digest() : absl::StrCat(d.digest(), " ", platforms);
+}
+
+// What the store should hold for `p`, as HeldKey: the tag's digest; for
+// one platform of an index, that platform's manifest's; for several, the
+// index's as a partial index.
 absl::StatusOr<std::optional<std::string>> Wanted(Pending& p) {
   ASSIGN_OR_RETURN(std::optional<oci::Descriptor> d, p.repo->Head(p.tag));
   if (!d.has_value()) return std::optional<std::string>();
-  if (p.item.platform.empty() || !oci::IsIndexMediaType(d->media_type())) {
+  const Item& item = p.item;
+  if ((item.platform.empty() && item.platforms.empty()) ||
+      !oci::IsIndexMediaType(d->media_type())) {
     return std::optional<std::string>(d->digest());
   }
-  ASSIGN_OR_RETURN(oci::Platform platform, oci::Platform::Parse(p.item.platform));
-  ASSIGN_OR_RETURN(oci::Descriptor child,
-                   oci::SelectPlatform([&](const oci::Descriptor& m) { return p.repo->Get(m); },
-                                       *d, platform));
+  oci::ManifestFetcher fetch = [&](const oci::Descriptor& m) { return p.repo->Get(m); };
+  if (!item.platforms.empty()) {
+    std::vector<oci::Platform> keep;
+    for (const std::string& text : item.platforms) {
+      ASSIGN_OR_RETURN(oci::Platform one, oci::Platform::Parse(text));
+      keep.push_back(std::move(one));
+    }
+    ASSIGN_OR_RETURN(oci::Descriptor partial, oci::PartialIndex(fetch, *d, keep));
+    return std::optional<std::string>(HeldKey(partial));
+  }
+  ASSIGN_OR_RETURN(oci::Platform platform, oci::Platform::Parse(item.platform));
+  ASSIGN_OR_RETURN(oci::Descriptor child, oci::SelectPlatform(fetch, *d, platform));
   return std::optional<std::string>(child.digest());
 }
 
@@ -291,13 +336,14 @@ void Check(Pending& p, const std::map<store::TagName, std::string>& have) {
     item.error = std::string(wanted.status().message());
     return;
   }
-  item.digest = **wanted;
+  const std::string want = **wanted;
+  item.digest = want.substr(0, want.find(' '));
   auto it = have.find(item.target);
   if (it == have.end()) {
     item.state = Item::State::kAdded;
     return;
   }
-  item.state = it->second == item.digest ? Item::State::kUnchanged : Item::State::kUpdated;
+  item.state = it->second == want ? Item::State::kUnchanged : Item::State::kUpdated;
   if (item.state == Item::State::kUnchanged && item.referrers) {
     absl::StatusOr<bool> changed = CompanionsChanged(p, item.digest, have);
     if (!changed.ok()) {
@@ -333,6 +379,7 @@ void Copy(const store::Store& store, const RegistrySpec* registry, Item& item,
   o.source = item.source;
   o.target = item.target.String();
   o.platform = item.platform;
+  o.keep_platforms = item.platforms;
   o.registry = registry != nullptr ? OptionsFor(*registry, options) : options.registry;
   o.registry.referrers = item.referrers;
   o.threads = options.threads;
@@ -362,7 +409,7 @@ absl::StatusOr<Result> Run(const store::Store& store, const Spec& spec,
                            const Options& options) {
   ASSIGN_OR_RETURN(std::vector<store::TagEntry> tags, store.Tags());
   std::map<store::TagName, std::string> have;
-  for (const store::TagEntry& e : tags) have[e.name] = e.descriptor.digest();
+  for (const store::TagEntry& e : tags) have[e.name] = HeldKey(e.descriptor);
 
   std::vector<std::unique_ptr<transport::RegistryRepository>> repos;
   std::vector<Pending> pending;

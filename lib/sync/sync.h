@@ -20,7 +20,10 @@
 //
 // `tags` holds tags and glob patterns (*, ?, [...], as fnmatch(3) reads
 // them); without it every tag is meant. `target` is the store repository
-// (by default the source's: library/busybox). A sync is idempotent: each
+// (by default the source's: library/busybox). `platform` keeps one
+// platform's image of an index in its place; `platforms` (a list) keeps the
+// index itself with only those platforms' images (a partial index, as
+// `stowage import --platform A --platform B`). A sync is idempotent: each
 // tag is asked for with a HEAD request (in parallel), and only a tag whose
 // digest differs from the store's is copied. With nothing changed upstream
 // a run sends one HEAD per tag (plus one tag list per repository whose
@@ -49,6 +52,8 @@ struct ImageSpec {
   std::vector<std::string> tags;  // tags and patterns; empty for every tag
   std::string target;             // "" for the source's repository
   std::string platform;           // "" for the whole image
+  // Of an index, these platforms' images and the index: a partial index.
+  std::vector<std::string> platforms;
   bool referrers = false;
 };
 
@@ -75,6 +80,7 @@ struct Item {
   store::TagName target;
   std::string digest;  // the registry's ("" when the check failed)
   std::string platform;
+  std::vector<std::string> platforms;
   bool referrers = false;
   State state = State::kUnchanged;
   std::string error;  // for kFailed

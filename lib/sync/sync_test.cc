@@ -20,7 +20,7 @@ TEST(ParseSpecTest, ReadsEveryField) {
       "127.0.0.1:5000": {"tls-verify": false, "cert-dir": "/certs", "images": [
         {"repository": "team/app", "tags": ["v1", "1.*"], "target": "mirror/app",
          "platform": "linux/arm64/v8", "referrers": true},
-        {"repository": "team/tool"}]},
+        {"repository": "team/tool", "platforms": ["linux/amd64", "linux/arm64"]}]},
       "docker.io": {"images": [{"repository": "busybox", "tags": ["1.36"]}]}}})",
                                      "sync.json");
   ASSERT_TRUE(s.ok()) << s.status();
@@ -36,6 +36,7 @@ TEST(ParseSpecTest, ReadsEveryField) {
   EXPECT_EQ(r.images[0].platform, "linux/arm64/v8");
   EXPECT_TRUE(r.images[0].referrers);
   EXPECT_TRUE(r.images[1].tags.empty());
+  EXPECT_THAT(r.images[1].platforms, ElementsAre("linux/amd64", "linux/arm64"));
   EXPECT_FALSE(r.images[1].referrers);
   EXPECT_EQ(s->registries[1].host, "docker.io");
   EXPECT_FALSE(s->registries[1].tls_verify.has_value());
@@ -64,6 +65,13 @@ TEST(ParseSpecTest, NamesTheFieldThatIsWrong) {
               HasSubstr("images[0].target: a repository, without a tag"));
   EXPECT_THAT(Error(R"({"registries": {"r.io": {"images": [{"repository": "a", "platform": "linux"}]}}})"),
               HasSubstr("images[0].platform: "));
+  EXPECT_THAT(Error(R"({"registries": {"r.io": {"images": [{"repository": "a", "platforms": ["linux", "x"]}]}}})"),
+              HasSubstr("images[0].platforms[0]: "));
+  EXPECT_THAT(Error(R"({"registries": {"r.io": {"images": [{"repository": "a", "platforms": []}]}}})"),
+              HasSubstr("images[0].platforms: must be a non-empty array"));
+  EXPECT_THAT(Error(R"({"registries": {"r.io": {"images": [{"repository": "a", "platform": "linux/amd64",
+                         "platforms": ["linux/arm64"]}]}}})"),
+              HasSubstr("images[0]: \"platform\" or \"platforms\", not both"));
   EXPECT_THAT(Error(R"({"registries": {"r.io": {"images": [{"repository": "a", "referrers": "yes"}]}}})"),
               HasSubstr("images[0].referrers: must be true or false"));
   EXPECT_THAT(Error(R"({"registries": {"http://r.io": {"images": [{"repository": "a"}]}}})"),
