@@ -636,6 +636,27 @@ TEST_F(RegistryTest, APushMountsWhatTheRegistryHoldsElsewhere) {
   EXPECT_THAT(log, HasSubstr("&from=team/app - -> 201"));
   EXPECT_THAT(log, Not(HasSubstr("PATCH")));
   EXPECT_EQ(reg.Digest("mirror/app:v1"), reg.Digest("team/app:v1"));
+
+  // A location that is wrong (the repository is gone): the refused mount's
+  // upload session carries the upload, one POST per blob.
+  Registry fresh(work_ + "/fresh", Registry::Mode::kPlain);
+  ASSERT_EQ(Shell("mkdir -p " + work_ + "/p2").exit_code, 0);
+  FaultProxy logged(work_ + "/p2", fresh);
+  logged.Rules("[]");
+  ASSERT_EQ(Shell("cd " + store_ + "/blobs/sha256 && for b in *; do echo \"" + logged.host +
+                  " sha256:$b ghost/repo\"; done >> " + work_ + "/cache/stowage/blob-locations")
+                .exit_code,
+            0);
+  Result upload = Shell(env + " export --store " + store_ + " team/app:v1 docker://" +
+                        logged.host + "/team/app:v1");
+  ASSERT_EQ(upload.exit_code, 0) << upload.err;
+  const std::string uploads = logged.Log();
+  EXPECT_THAT(uploads, HasSubstr("&from=ghost/repo - -> 202"));
+  // Every upload went through a session a refused mount opened: no POST
+  // without ?mount= (one per blob before, then one more for each upload).
+  EXPECT_EQ(Trim(Shell("grep '^POST ' " + logged.log + " | grep -vc mount=").out), "0");
+  EXPECT_EQ(Trim(Shell("grep -c '^PUT .*/blobs/uploads/' " + logged.log).out), "3");
+  EXPECT_EQ(fresh.Digest("team/app:v1"), reg.Digest("team/app:v1"));
 }
 
 TEST_F(RegistryTest, ATerminalShowsEachLayerInFlight) {

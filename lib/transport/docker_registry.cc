@@ -476,6 +476,8 @@ class RegistryDestination : public ImageDestination {
   std::mutex mu_;
   std::map<std::string, std::string> manifests_;  // guarded by mu_
   std::vector<std::pair<std::string, oci::Descriptor>> refs_;  // guarded by mu_
+  // Upload sessions that refused mounts opened, by digest; guarded by mu_.
+  std::map<std::string, std::string> sessions_;
 };
 
 absl::StatusOr<std::optional<uint64_t>> RegistryDestination::BlobSize(
@@ -497,8 +499,13 @@ absl::StatusOr<std::optional<uint64_t>> RegistryDestination::BlobSize(
   std::string from = Known().Find(client_->host(), digest);
   if (from.empty() || from == target_.repository) return std::nullopt;
   bool mounted = false;
-  ASSIGN_OR_RETURN(std::string ignored, StartUpload(digest, &mounted));
-  if (!mounted) return std::nullopt;  // the session it opened instead expires unused
+  ASSIGN_OR_RETURN(std::string session, StartUpload(digest, &mounted));
+  if (!mounted) {
+    // A refused mount opens an upload session: PutBlob uses it.
+    std::lock_guard<std::mutex> lock(mu_);
+    sessions_[digest] = std::move(session);
+    return std::nullopt;
+  }
   return BlobSize(digest);
 }
 
@@ -634,8 +641,19 @@ absl::Status RegistryDestination::PutChunks(std::string location, const oci::Des
 }
 
 absl::Status RegistryDestination::PutBlob(const oci::Descriptor& d, BlobReader& reader) {
-  bool mounted = false;
-  ASSIGN_OR_RETURN(std::string location, StartUpload("", &mounted));
+  std::string location;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sessions_.find(d.digest());
+    if (it != sessions_.end()) {
+      location = std::move(it->second);
+      sessions_.erase(it);
+    }
+  }
+  if (location.empty()) {
+    bool mounted = false;
+    ASSIGN_OR_RETURN(location, StartUpload("", &mounted));
+  }
   RETURN_IF_ERROR(d.size() > kChunk ? PutChunks(location, d, reader)
                                     : PutWhole(location, d, reader));
   Known().Add(client_->host(), d.digest(), target_.repository);
