@@ -682,6 +682,30 @@ TEST_F(RegistryTest, ATerminalShowsEachLayerInFlight) {
   EXPECT_THAT(plain.err, Not(HasSubstr("importing:")));
 }
 
+TEST_F(RegistryTest, SyncSeesANewSignatureOfAnUnchangedImage) {
+  Registry reg(work_ + "/reg", Registry::Mode::kPlain);
+  reg.Push(Images("single:v1"), "team/app:v1");
+  const std::string digest = reg.Digest("team/app:v1");
+  const std::string file = work_ + "/sync.json";
+  ASSERT_EQ(Shell("echo '{\"registries\": {\"" + reg.host + "\": {\"images\": [{\"repository\": "
+                  "\"team/app\", \"tags\": [\"v1\"], \"referrers\": true}]}}}' > " + file)
+                .exit_code,
+            0);
+  Result first = S("sync", {file});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.out, HasSubstr("added team/app:v1 " + digest));
+  // The image is signed afterwards: the tag is updated for its signature.
+  const std::string sig = "sha256-" + digest.substr(7) + ".sig";
+  reg.Push(Images("multiref:a"), "team/app:" + sig);
+  Result second = S("sync", {file});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_THAT(second.out, HasSubstr("updated team/app:v1 " + digest));
+  EXPECT_THAT(Tags(), HasSubstr("team/app:" + sig + " " + reg.Digest("team/app:" + sig)));
+  Result third = S("sync", {file});
+  ASSERT_EQ(third.exit_code, 0) << third.err;
+  EXPECT_THAT(third.out, HasSubstr("unchanged team/app:v1 " + digest));
+}
+
 TEST_F(RegistryTest, SyncCopiesOnlyWhatChanged) {
   Registry reg(work_ + "/reg", Registry::Mode::kPlain);
   reg.Push(Images("multiref:a"), "team/app:1.0");

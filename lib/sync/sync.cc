@@ -202,6 +202,7 @@ struct Pending {
   Item item;
   transport::RegistryRepository* repo = nullptr;
   std::string tag;
+  std::string head_digest;  // what the tag names, from its HEAD
 };
 
 // The tags of `image` the registry has: its exact tags as written (a
@@ -291,6 +292,7 @@ std::string HeldKey(const oci::Descriptor& d) {
 absl::StatusOr<std::optional<std::string>> Wanted(Pending& p) {
   ASSIGN_OR_RETURN(std::optional<oci::Descriptor> d, p.repo->Head(p.tag));
   if (!d.has_value()) return std::optional<std::string>();
+  p.head_digest = d->digest();
   const Item& item = p.item;
   if ((item.platform.empty() && item.platforms.empty()) ||
       !oci::IsIndexMediaType(d->media_type())) {
@@ -311,8 +313,9 @@ absl::StatusOr<std::optional<std::string>> Wanted(Pending& p) {
   return std::optional<std::string>(child.digest());
 }
 
-// The store's digest for each companion tag of `digest` (cosign's
-// sha256-<hex>.sig, .att, .sbom) differs from the registry's.
+// The store's digest for a companion of `digest` differs from the
+// registry's: cosign's sha256-<hex>.sig, .att, .sbom tags, and OCI 1.1
+// referrers.
 absl::StatusOr<bool> CompanionsChanged(Pending& p, const std::string& digest,
                                        const std::map<store::TagName, std::string>& have) {
   for (const char* suffix : {".sig", ".att", ".sbom"}) {
@@ -321,6 +324,12 @@ absl::StatusOr<bool> CompanionsChanged(Pending& p, const std::string& digest,
     auto it = have.find(store::TagName{p.item.target.repository, tag});
     std::string held = it == have.end() ? "" : it->second;
     if ((d.has_value() ? d->digest() : "") != held) return true;
+  }
+  // OCI 1.1 referrers, each under the tag import gives it.
+  ASSIGN_OR_RETURN(std::vector<std::string> referrers, p.repo->Referrers(digest));
+  for (const std::string& r : referrers) {
+    auto it = have.find(store::TagName{p.item.target.repository, transport::ReferrerTag(digest, r)});
+    if (it == have.end() || it->second != r) return true;
   }
   return false;
 }
@@ -345,7 +354,9 @@ void Check(Pending& p, const std::map<store::TagName, std::string>& have) {
   }
   item.state = it->second == want ? Item::State::kUnchanged : Item::State::kUpdated;
   if (item.state == Item::State::kUnchanged && item.referrers) {
-    absl::StatusOr<bool> changed = CompanionsChanged(p, item.digest, have);
+    // Companions of what the tag names (the index, for a platform of it),
+    // as import brings them.
+    absl::StatusOr<bool> changed = CompanionsChanged(p, p.head_digest, have);
     if (!changed.ok()) {
       item.state = Item::State::kFailed;
       item.error = std::string(changed.status().message());

@@ -34,6 +34,11 @@
 #include "lib/transport/transport.h"
 
 namespace stowage::transport {
+
+std::string ReferrerTag(const std::string& subject, const std::string& referrer) {
+  return absl::StrCat("sha256-", oci::DigestHex(subject), ".ref-",
+                      oci::DigestHex(referrer).substr(0, 12));
+}
 namespace {
 
 using registry::Client;
@@ -255,6 +260,10 @@ class RegistrySource : public ImageSource {
         }));
   }
 
+ // The OCI 1.1 referrers of the manifest `digest`: from the referrers
+  // API, or else its fallback tag sha256-<hex>; nullopt when neither is.
+  absl::StatusOr<std::optional<oci::Manifest>> ReferrersIndex(const std::string& digest);
+
  private:
   struct Fetched {
     std::string bytes;
@@ -264,7 +273,6 @@ class RegistrySource : public ImageSource {
   absl::StatusOr<std::optional<Fetched>> FetchIfAny(const std::string& reference);
   absl::StatusOr<std::vector<std::string>> ListTags();
   absl::Status AddSignatures(const oci::Descriptor& image, std::vector<Ref>& refs);
-  absl::StatusOr<std::optional<oci::Manifest>> ReferrersIndex(const oci::Descriptor& image);
   std::string RefName(const std::string& tag) const {
     return tag.empty() ? "" : absl::StrCat(target_.repository, ":", tag);
   }
@@ -340,13 +348,10 @@ absl::StatusOr<std::vector<std::string>> RegistrySource::ListTags() {
   return ListTagsOf(*client_, target_.repository, name_);
 }
 
-// The OCI 1.1 referrers of `image`: from the referrers API, or else from
-// its fallback tag sha256-<hex> (an index of them); nullopt when the
-// registry has neither.
 absl::StatusOr<std::optional<oci::Manifest>> RegistrySource::ReferrersIndex(
-    const oci::Descriptor& image) {
+    const std::string& digest) {
   const std::string path =
-      absl::StrCat("/v2/", target_.repository, "/referrers/", image.digest());
+      absl::StrCat("/v2/", target_.repository, "/referrers/", digest);
   http::Request r;
   r.url = client_->Url(path);
   r.headers.push_back("Accept: application/vnd.oci.image.index.v1+json");
@@ -364,7 +369,7 @@ absl::StatusOr<std::optional<oci::Manifest>> RegistrySource::ReferrersIndex(
   if (res.status != 404 && res.status != 400 && res.status != 405) {
     return client_->ErrorFor("GET " + path, res);
   }
-  const std::string tag = absl::StrCat("sha256-", oci::DigestHex(image.digest()));
+  const std::string tag = absl::StrCat("sha256-", oci::DigestHex(digest));
   ASSIGN_OR_RETURN(std::optional<Fetched> f, FetchIfAny(tag));
   if (!f.has_value() || !oci::IsIndexMediaType(f->descriptor.media_type())) return std::nullopt;
   ASSIGN_OR_RETURN(oci::Manifest m, oci::Manifest::Parse(f->bytes, f->descriptor.media_type()));
@@ -377,13 +382,12 @@ absl::StatusOr<std::optional<oci::Manifest>> RegistrySource::ReferrersIndex(
 // sha256-<hex>.sig, .att and .sbom.
 absl::Status RegistrySource::AddSignatures(const oci::Descriptor& image,
                                            std::vector<Ref>& refs) {
-  ASSIGN_OR_RETURN(std::optional<oci::Manifest> referrers, ReferrersIndex(image));
+  ASSIGN_OR_RETURN(std::optional<oci::Manifest> referrers, ReferrersIndex(image.digest()));
   if (referrers.has_value()) {
     for (const oci::Descriptor& d : referrers->manifests) {
       if (!oci::IsManifestMediaType(d.media_type()) || !ValidateDigest(d.digest()).ok()) continue;
       ASSIGN_OR_RETURN(Fetched f, Fetch(d.digest()));
-      std::string tag = absl::StrCat("sha256-", oci::DigestHex(image.digest()), ".ref-",
-                                     oci::DigestHex(d.digest()).substr(0, 12));
+      std::string tag = ReferrerTag(image.digest(), d.digest());
       refs.push_back(Ref{RefName(tag), f.descriptor, /*companion=*/true});
     }
   }
@@ -725,6 +729,17 @@ class RegistryRepositoryImpl : public RegistryRepository {
   absl::StatusOr<std::optional<oci::Descriptor>> Head(const std::string& tag) override;
   absl::StatusOr<std::string> Get(const oci::Descriptor& d) override {
     return source_.GetManifest(d);
+  }
+  absl::StatusOr<std::vector<std::string>> Referrers(const std::string& digest) override {
+    ASSIGN_OR_RETURN(std::optional<oci::Manifest> index, source_.ReferrersIndex(digest));
+    std::vector<std::string> out;
+    if (!index.has_value()) return out;
+    for (const oci::Descriptor& d : index->manifests) {
+      if (oci::IsManifestMediaType(d.media_type()) && ValidateDigest(d.digest()).ok()) {
+        out.push_back(d.digest());
+      }
+    }
+    return out;
   }
   int64_t requests() const override { return client_->requests(); }
 

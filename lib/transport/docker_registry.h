@@ -22,6 +22,11 @@
 
 namespace stowage::transport {
 
+// The store tag `import --referrers` gives an OCI 1.1 referrer of
+// `subject`: sha256-<subject hex>.ref-<first 12 hex of the referrer's
+// digest> (the store keeps only what tags name).
+std::string ReferrerTag(const std::string& subject, const std::string& referrer);
+
 class RegistryRepository {
  public:
   virtual ~RegistryRepository() = default;
@@ -46,6 +51,9 @@ class RegistryRepository {
   virtual absl::StatusOr<std::optional<oci::Descriptor>> Head(const std::string& tag) = 0;
   // The bytes of manifest or index `d`, checked against it. Thread-safe.
   virtual absl::StatusOr<std::string> Get(const oci::Descriptor& d) = 0;
+  // The digests of the OCI 1.1 referrers of manifest `digest` (the
+  // referrers API, else its sha256-<hex> fallback tag); empty for none.
+  virtual absl::StatusOr<std::vector<std::string>> Referrers(const std::string& digest) = 0;
   // HTTP requests sent so far to this registry (retries and token requests
   // included) by this process: repositories of one host, opened with the
   // same options, share one connection and count together.
