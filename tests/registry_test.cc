@@ -262,7 +262,7 @@ TEST_F(RegistryTest, AllTagsAndMissingNames) {
   reg.Push(Images("multiref:a"), "team/app:a");
   reg.Push(Images("multiref:b"), "team/app:b");
   reg.Push(Images("single:v1"), "team/app:v1");
-  Result all = S("import", {"--all", "docker://" + reg.host + "/team/app"});
+  Result all = S("import", {"--all-tags", "docker://" + reg.host + "/team/app"});  // docker pull -a
   ASSERT_EQ(all.exit_code, 0) << all.err;
   EXPECT_EQ(Tags(), absl::StrCat("team/app:a ", reg.Digest("team/app:a"), "\nteam/app:b ",
                                  reg.Digest("team/app:b"), "\nteam/app:v1 ",

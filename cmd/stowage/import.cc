@@ -83,7 +83,7 @@ Command AddImportCommand(CLI::App& root) {
                   "with --all, REPOSITORY alone; nothing for docker:// and "
                   "docker-archive: sources, whose images keep their own names "
                   "(docker://python is library/python:latest)");
-  app->add_flag("--all", flags->options.all,
+  app->add_flag("-a,--all,--all-tags", flags->options.all,
                 "Import every image of SOURCE, each tagged REPOSITORY:<its "
                 "ref>; from a docker archive, each under its RepoTags; from a "
                 "docker:// repository named without a tag, every tag (docker pull -a)");
