@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/process.h"
+#include "tests/harness/store_fixture.h"
 
 namespace stowage {
 namespace {
@@ -25,27 +26,8 @@ using ::stowage::testing::Trim;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class CopyTest : public ::testing::Test {
+class CopyTest : public ::stowage::testing::StoreFixture {
  protected:
-  static void SetUpTestSuite() {
-    images_ = new std::string(MakeTempDir() + "/images");
-    Result r = MakeImages(*images_);
-    ASSERT_EQ(r.exit_code, 0) << "make_images.sh failed: " << r.err;
-  }
-
-  void SetUp() override {
-    work_ = MakeTempDir();
-    store_ = work_ + "/store";
-    ASSERT_EQ(Stowage({"init", store_}).exit_code, 0);
-  }
-
-  static std::string Images(const std::string& name) { return *images_ + "/" + name; }
-
-  Result S(const std::string& sub, std::vector<std::string> args) {
-    args.insert(args.begin(), {sub, "--store", store_});
-    return Stowage(args);
-  }
-
   // A jq expression on the manifest of `ref` in the layout at `dir`.
   static std::string ManifestField(const std::string& dir, const std::string& ref,
                                    const std::string& jq) {
@@ -64,12 +46,8 @@ class CopyTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
-  static std::string* images_;
-  std::string work_;
-  std::string store_;
 };
 
-std::string* CopyTest::images_ = nullptr;
 
 // A same-size byte flip in a layer, then in a config: every command that
 // reads the store fails naming the digest, and leaves nothing named.

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "tests/harness/daemon.h"
 #include "tests/harness/process.h"
+#include "tests/harness/store_fixture.h"
 
 namespace stowage {
 namespace {
@@ -115,27 +116,8 @@ struct Registry {
   std::string TokenRequests() const { return Shell("cat " + dir + "/token/requests.log").out; }
 };
 
-class RegistryTest : public ::testing::Test {
+class RegistryTest : public ::stowage::testing::StoreFixture {
  protected:
-  static void SetUpTestSuite() {
-    images_ = new std::string(MakeTempDir() + "/images");
-    Result r = MakeImages(*images_);
-    ASSERT_EQ(r.exit_code, 0) << "make_images.sh failed: " << r.err;
-  }
-
-  void SetUp() override {
-    work_ = MakeTempDir();
-    store_ = work_ + "/store";
-    ASSERT_EQ(Stowage({"init", store_}).exit_code, 0);
-  }
-
-  static std::string Images(const std::string& ref) { return *images_ + "/" + ref; }
-
-  Result S(const std::string& sub, std::vector<std::string> args) {
-    args.insert(args.begin(), {sub, "--store", store_});
-    return Stowage(args);
-  }
-
   // The store's tags as "NAME DIGEST" lines.
   std::string Tags() const {
     return Shell("jq -r '.manifests[] | .annotations[\"org.opencontainers.image.ref.name\"] + \" \" "
@@ -149,12 +131,8 @@ class RegistryTest : public ::testing::Test {
     return Shell("cd " + store_ + " && find . -printf '%p %s %T@\\n' | sort").out;
   }
 
-  static std::string* images_;
-  std::string work_;
-  std::string store_;
 };
 
-std::string* RegistryTest::images_ = nullptr;
 
 TEST_F(RegistryTest, PullKeepsTheRegistrysDigests) {
   Registry reg(work_ + "/reg", Registry::Mode::kPlain);

@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/process.h"
+#include "tests/harness/store_fixture.h"
 
 namespace stowage {
 namespace {
@@ -28,28 +29,8 @@ using ::stowage::testing::Trim;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class StoreTest : public ::testing::Test {
+class StoreTest : public ::stowage::testing::StoreFixture {
  protected:
-  static void SetUpTestSuite() {
-    images_ = new std::string(MakeTempDir() + "/images");
-    Result r = MakeImages(*images_);
-    ASSERT_EQ(r.exit_code, 0) << "make_images.sh failed: " << r.err;
-  }
-
-  void SetUp() override {
-    work_ = MakeTempDir();
-    store_ = work_ + "/store";
-    ASSERT_EQ(Stowage({"init", store_}).exit_code, 0);
-  }
-
-  static std::string Images(const std::string& name) { return *images_ + "/" + name; }
-
-  // stowage SUBCOMMAND --store STORE ARGS...
-  Result S(const std::string& sub, std::vector<std::string> args) {
-    args.insert(args.begin(), {sub, "--store", store_});
-    return Stowage(args);
-  }
-
   // "digest size" of every blob file, sorted: equal listings mean equal
   // content, byte for byte.
   static std::string BlobListing(const std::string& layout) {
@@ -58,12 +39,8 @@ class StoreTest : public ::testing::Test {
         .out;
   }
 
-  static std::string* images_;
-  std::string work_;
-  std::string store_;
 };
 
-std::string* StoreTest::images_ = nullptr;
 
 TEST_F(StoreTest, ImportExportKeepsEveryDigest) {
   std::string src = Images("single");
