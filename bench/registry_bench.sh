@@ -50,7 +50,7 @@
 # (default 8) uncompressed tar layers of incompressible, deterministic data
 # (AES-128-CTR keystream, the same keys, so the same digests) at
 # $STOWAGE_BENCH_DIR/src-SIZEm-LAYERSl (default /var/tmp/stowage-bench); it is
-# built here when missing (identically to store_bench.sh) and reused when there.
+# built by running store_bench.sh once when missing, and reused when there.
 # skopeo pushes it with --preserve-digests (else it would gzip every layer on
 # the way, which stowage never does) and pulls it with the same flag.
 #
@@ -152,34 +152,6 @@ write_image() {
   echo '{"imageLayoutVersion":"1.0.0"}' > "$layout/oci-layout"
 }
 
-# The same bytes as store_bench.sh's build_source (same keys, tar flags, JSON).
-build_source() {
-  local part="$src.part" per_bytes i key d s layer_json='[]' diff_ids='[]'
-  per_bytes=$(( size_mib * 1024 * 1024 / layers ))
-  rm -rf "$part" "$tmp"
-  mkdir -p "$part/blobs/sha256" "$tmp"
-  echo "building $src: $layers layers x $(( per_bytes / 1024 / 1024 )) MiB" >&2
-  for i in $(seq 1 "$layers"); do
-    key="$(printf 'stowage-bench layer %d' "$i" | sha256sum | cut -c1-32)"
-    mkdir -p "$tmp/rootfs/layer$i"
-    head -c "$per_bytes" /dev/zero |
-      openssl enc -aes-128-ctr -K "$key" -iv 00000000000000000000000000000000 \
-        > "$tmp/rootfs/layer$i/data.bin"
-    chmod 755 "$tmp/rootfs/layer$i"; chmod 644 "$tmp/rootfs/layer$i/data.bin"
-    tar --format=gnu --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
-      -C "$tmp/rootfs" -cf "$tmp/layer.tar" "layer$i"
-    rm -rf "$tmp/rootfs"
-    read -r d s < <(write_blob "$part" "$tmp/layer.tar")
-    layer_json="$(jq -c --arg d "$d" --argjson s "$s" \
-      '. + [{mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $d, size: $s}]' <<<"$layer_json")"
-    diff_ids="$(jq -c --arg d "$d" '. + [$d]' <<<"$diff_ids")"   # uncompressed: diff_id = digest
-  done
-  write_image "$part" big "$layer_json" "$diff_ids"
-  rm -rf "$tmp"
-  skopeo inspect --raw "oci:$part:big" >/dev/null  # a layout skopeo accepts
-  mv "$part" "$src"
-}
-
 # One small image (a 4 KiB layer): what each of the sync repository's tags is.
 build_small() {
   local d s
@@ -226,7 +198,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- inputs
-if [ -d "$src" ]; then echo "reusing $src" >&2; else build_source; fi
+if [ -d "$src" ]; then
+  echo "reusing $src" >&2
+else
+  echo "building $src with store_bench.sh (nothing else of it runs)" >&2
+  STOWAGE_BENCH_DIR="$workdir" STOWAGE="$STOWAGE" "$here/store_bench.sh" \
+    --size-mib "$size_mib" --layers "$layers" --runs 1 --only '^$' > /dev/null
+fi
 rm -rf "$rb"
 mkdir -p "$rb"
 build_small
