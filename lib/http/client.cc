@@ -44,9 +44,11 @@ struct Stream::Impl {
   char detail[CURL_ERROR_SIZE] = {0};
   Response response;
   bool headers_done = false;
-  // Body bytes received and not yet read.
+  // Body bytes received and not yet read; past kMaxPending of them the
+  // transfer is paused until Read has taken them.
   std::string pending;
   size_t pending_at = 0;
+  bool paused = false;
   bool done = false;
   CURLcode result = CURLE_OK;
   // Upload state: the string body's next byte, or the reader's error.
@@ -68,9 +70,17 @@ struct Stream::Impl {
 
 namespace {
 
+// One multi_perform may deliver many buffers of a fast connection: memory
+// stays bounded by pausing past this many unread bytes.
+constexpr size_t kMaxPending = 1 << 20;
+
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
   auto* impl = static_cast<Stream::Impl*>(user);
   impl->headers_done = true;
+  if (impl->pending.size() - impl->pending_at >= kMaxPending) {
+    impl->paused = true;
+    return CURL_WRITEFUNC_PAUSE;  // delivered again once unpaused
+  }
   if (impl->pending_at == impl->pending.size()) {
     impl->pending.clear();
     impl->pending_at = 0;
@@ -194,6 +204,10 @@ absl::Status Stream::Impl::Setup() {
 
 // Moves the transfer on until body bytes are pending or it ends.
 absl::Status Stream::Impl::Pump() {
+  if (paused && pending_at == pending.size()) {
+    paused = false;
+    lib.easy_pause(easy, CURLPAUSE_CONT);  // may deliver what it held, here
+  }
   while (!done && pending_at == pending.size()) {
     int running = 0;
     CURLMcode mc = lib.multi_perform(multi, &running);

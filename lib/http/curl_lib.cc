@@ -41,6 +41,7 @@ const Curl& LoadCurl() {
     load(c->easy_setopt, "curl_easy_setopt");
     load(c->easy_perform, "curl_easy_perform");
     load(c->easy_getinfo, "curl_easy_getinfo");
+    load(c->easy_pause, "curl_easy_pause");
     load(c->easy_strerror, "curl_easy_strerror");
     load(c->slist_append, "curl_slist_append");
     load(c->slist_free_all, "curl_slist_free_all");

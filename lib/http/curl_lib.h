@@ -20,6 +20,7 @@ struct Curl {
   CURLcode (*easy_setopt)(CURL* handle, CURLoption option, ...);
   CURLcode (*easy_perform)(CURL* handle);
   CURLcode (*easy_getinfo)(CURL* handle, CURLINFO info, ...);
+  CURLcode (*easy_pause)(CURL* handle, int bitmask);
   const char* (*easy_strerror)(CURLcode code);
   curl_slist* (*slist_append)(curl_slist* list, const char* text);
   void (*slist_free_all)(curl_slist* list);
