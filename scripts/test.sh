@@ -15,12 +15,18 @@ cd "$root"
 #   nginx apache2 caddy    serve published trees (libnginx-mod-http-js: njs,
 #                          for nginx's paginated tag lists)
 #   podman docker.io containerd   pull from them (private daemons, vfs)
-#   docker-registry        the reference registry, for byte comparisons
+#   docker-registry        the reference registry, for byte comparisons and the
+#                          docker:// tests (plain, TLS + htpasswd, token auth)
+#   apache2-utils          htpasswd, for the registry's Basic auth
+#   python3-jwt python3-cryptography   the registry tests' token service
+#                          (tests/registry/token_server.py); /usr/bin/python3
+#                          also runs their fault-injecting proxy
 #   curl                   raw HTTP checks of status, headers and bodies
 #   awscli                 runs the generated S3 upload plan
 #   chromium               browses the HTML catalog (headless)
 scripts/setup.sh jq umoci skopeo buildah openssl zstd nginx libnginx-mod-http-js apache2 caddy \
-  podman docker.io containerd docker-registry curl awscli chromium || exit 1
+  podman docker.io containerd docker-registry apache2-utils python3-jwt python3-cryptography \
+  curl awscli chromium || exit 1
 
 # The S3 emulator (s3rver) the S3 test uploads to comes from the npm
 # registry, pinned by tests/s3/package-lock.json.
