@@ -15,8 +15,8 @@ int main(int argc, char** argv) {
   CLI::App app(
       "stowage keeps container images where no registry runs: a store of "
       "named repositories that is itself an OCI image layout, filled from and "
-      "emptied into OCI layouts and archives, and reference checks against "
-      "Docker Hub and OCI rules.",
+      "emptied into registries, OCI layouts and archives, published as a "
+      "static registry, and reference checks against Docker Hub and OCI rules.",
       "stowage");
   app.set_version_flag("--version", "stowage " STOWAGE_VERSION);
   app.require_subcommand(1);
