@@ -637,6 +637,27 @@ TEST_F(RegistryTest, APushMountsWhatTheRegistryHoldsElsewhere) {
   EXPECT_EQ(fresh.Digest("team/app:v1"), reg.Digest("team/app:v1"));
 }
 
+TEST_F(RegistryTest, ALargeBlobIsPushedInChunks) {
+  ASSERT_EQ(MakeLayoutWithLayer(work_ + "/big", 40 << 20).exit_code, 0);
+  ASSERT_EQ(S("import", {"oci:" + work_ + "/big:v1", "team/big:v1"}).exit_code, 0);
+  Registry reg(work_ + "/reg", Registry::Mode::kPlain);
+  FaultProxy proxy(work_, reg);
+  // The third chunk fails once with a 503 and is sent again.
+  proxy.Rules(R"([{"match": "PATCH ", "times": 2, "action": "pass"},
+                  {"match": "PATCH ", "times": 1, "action": "status", "status": 503}])");
+  Result push = Shell("XDG_CACHE_HOME=" + work_ + "/cache " + ::stowage::testing::StowageBinary() +
+                      " export --store " + store_ + " team/big:v1 docker://" + proxy.host +
+                      "/team/big:v1");
+  ASSERT_EQ(push.exit_code, 0) << push.err;
+  // 40 MiB in 16 MiB chunks: three PATCHes, one of them twice.
+  EXPECT_EQ(Trim(Shell("grep -c '^PATCH .* -> 202' " + proxy.log).out), "3");
+  EXPECT_EQ(Trim(Shell("grep -c '^PATCH .* -> 503' " + proxy.log).out), "1");
+  EXPECT_EQ(reg.Digest("team/big:v1"), RefDigest(work_ + "/big", "v1"));
+  Result back = Shell(Skopeo("copy -q --src-tls-verify=false docker://" + reg.host +
+                             "/team/big:v1 oci:" + work_ + "/back:v1"));
+  EXPECT_EQ(back.exit_code, 0) << back.err;
+}
+
 TEST_F(RegistryTest, ATerminalShowsEachLayerInFlight) {
   Registry reg(work_ + "/reg", Registry::Mode::kPlain);
   ASSERT_EQ(MakeLayoutWithLayer(work_ + "/big", 4 << 20).exit_code, 0);

@@ -64,6 +64,9 @@ struct Stream::Impl {
 
   absl::Status Setup();
   void SetupBody();
+  absl::string_view Body() const {
+    return request.body_view.empty() ? absl::string_view(request.body) : request.body_view;
+  }
   absl::Status Pump();
   absl::Status Failure() const;
 };
@@ -121,7 +124,7 @@ size_t OnUpload(char* buf, size_t size, size_t count, void* user) {
     }
     return *n;
   }
-  const std::string& body = impl->request.body;
+  const absl::string_view body = impl->Body();
   size_t n = std::min(room, body.size() - impl->body_at);
   std::memcpy(buf, body.data() + impl->body_at, n);
   impl->body_at += n;
@@ -143,7 +146,7 @@ void Stream::Impl::SetupBody() {
     return;
   }
   curl_off_t size = request.upload ? request.upload_size
-                                   : static_cast<curl_off_t>(request.body.size());
+                                   : static_cast<curl_off_t>(Body().size());
   lib.easy_setopt(easy, CURLOPT_UPLOAD, 1L);
   lib.easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, size);
   lib.easy_setopt(easy, CURLOPT_READFUNCTION, OnUpload);

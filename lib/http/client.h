@@ -54,6 +54,10 @@ struct Request {
   std::vector<std::string> headers;
   // The body of a PUT, POST or PATCH, unless `upload` is set.
   std::string body;
+  // In place of `body` when not empty: bytes the caller keeps alive until
+  // the request is answered, sent without a copy (a Request is copied on
+  // its way to libcurl, and on each retry).
+  absl::string_view body_view;
   // A streamed body of `upload_size` bytes, in place of `body`.
   BodyReader upload;
   int64_t upload_size = 0;

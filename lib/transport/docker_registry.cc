@@ -598,24 +598,10 @@ absl::StatusOr<std::string> RegistryDestination::PatchChunk(const std::string& l
   r.url = location;
   r.headers.push_back("Content-Type: application/octet-stream");
   r.headers.push_back(absl::StrCat("Content-Range: ", offset, "-", offset + chunk.size() - 1));
-  r.upload_size = chunk.size();
-  for (int attempt = 0;; ++attempt) {
-    size_t at = 0;
-    r.upload = [&chunk, &at](char* buf, size_t size) -> absl::StatusOr<size_t> {
-      size_t n = std::min(size, chunk.size() - at);
-      std::memcpy(buf, chunk.data() + at, n);
-      at += n;
-      return n;
-    };
-    absl::StatusOr<http::Response> res = client_->Send(r, scope_);
-    if (res.ok() && res->status == 202) return NextLocation(*res);
-    std::optional<absl::Duration> wait =
-        client_->RetryWait(attempt, res.status(), res.ok() ? &*res : nullptr);
-    if (!wait.has_value()) {
-      return res.ok() ? client_->ErrorFor("PATCH blob " + d.digest(), *res) : res.status();
-    }
-    absl::SleepFor(*wait);
-  }
+  r.body_view = chunk;
+  ASSIGN_OR_RETURN(http::Response res, client_->Send(r, scope_));
+  if (res.status != 202) return client_->ErrorFor("PATCH blob " + d.digest(), res);
+  return NextLocation(res);
 }
 
 // PATCH by PATCH, kChunk bytes each (each retried on its own), then the
