@@ -318,8 +318,7 @@ absl::StatusOr<std::optional<std::string>> Wanted(Pending& p) {
 // referrers.
 absl::StatusOr<bool> CompanionsChanged(Pending& p, const std::string& digest,
                                        const std::map<store::TagName, std::string>& have) {
-  for (const char* suffix : {".sig", ".att", ".sbom"}) {
-    std::string tag = absl::StrCat("sha256-", oci::DigestHex(digest), suffix);
+  for (const std::string& tag : transport::CosignTags(digest)) {
     ASSIGN_OR_RETURN(std::optional<oci::Descriptor> d, p.repo->Head(tag));
     auto it = have.find(store::TagName{p.item.target.repository, tag});
     std::string held = it == have.end() ? "" : it->second;

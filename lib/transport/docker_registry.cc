@@ -39,6 +39,14 @@ std::string ReferrerTag(const std::string& subject, const std::string& referrer)
   return absl::StrCat("sha256-", oci::DigestHex(subject), ".ref-",
                       oci::DigestHex(referrer).substr(0, 12));
 }
+
+std::vector<std::string> CosignTags(const std::string& digest) {
+  std::vector<std::string> tags;
+  for (const char* suffix : {".sig", ".att", ".sbom"}) {
+    tags.push_back(absl::StrCat("sha256-", oci::DigestHex(digest), suffix));
+  }
+  return tags;
+}
 namespace {
 
 using registry::Client;
@@ -391,8 +399,7 @@ absl::Status RegistrySource::AddSignatures(const oci::Descriptor& image,
       refs.push_back(Ref{RefName(tag), f.descriptor, /*companion=*/true});
     }
   }
-  for (const char* suffix : {".sig", ".att", ".sbom"}) {
-    std::string tag = absl::StrCat("sha256-", oci::DigestHex(image.digest()), suffix);
+  for (const std::string& tag : CosignTags(image.digest())) {
     ASSIGN_OR_RETURN(std::optional<Fetched> f, FetchIfAny(tag));
     if (f.has_value()) refs.push_back(Ref{RefName(tag), f->descriptor, /*companion=*/true});
   }

@@ -26,6 +26,8 @@ namespace stowage::transport {
 // `subject`: sha256-<subject hex>.ref-<first 12 hex of the referrer's
 // digest> (the store keeps only what tags name).
 std::string ReferrerTag(const std::string& subject, const std::string& referrer);
+// cosign's tags for the manifest `digest`: sha256-<hex>.sig, .att and .sbom.
+std::vector<std::string> CosignTags(const std::string& digest);
 
 class RegistryRepository {
  public:
