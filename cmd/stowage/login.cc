@@ -30,17 +30,12 @@ struct LoginFlags {
   std::string auth_file;
 };
 
-// HOST or HOST:PORT, as a reference's first component; a URL's scheme and
-// path are dropped as docker login drops them.
-absl::StatusOr<std::string> ParseHost(std::string text) {
-  absl::string_view t = text;
-  absl::ConsumePrefix(&t, "https://") || absl::ConsumePrefix(&t, "http://");
-  std::string host(t.substr(0, t.find('/')));
-  absl::StatusOr<Reference> probe = Reference::Parse(host + "/x", RuleSet::kOci);
-  if (host.empty() || !probe.ok() || probe->host() != host) {
-    if (host == "docker.io" || host == "index.docker.io") return host;
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", text, "\": not a registry host (HOST or HOST:PORT)"));
+// HOST or HOST:PORT; a URL's scheme and path are dropped as docker login
+// drops them.
+absl::StatusOr<std::string> ParseHost(const std::string& text) {
+  std::string host = registry::RegistryHostOf(text);
+  if (absl::Status s = ValidateRegistryHost(host); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", text, "\": ", s.message()));
   }
   return host;
 }

@@ -510,6 +510,15 @@ absl::Status ValidateTag(absl::string_view tag) {
   return absl::InvalidArgumentError(FirstError(tag, v));
 }
 
+absl::Status ValidateRegistryHost(absl::string_view host) {
+  // The host a reference to a repository "x" of it would name.
+  absl::StatusOr<Reference> probe = Reference::Parse(absl::StrCat(host, "/x"), RuleSet::kOci);
+  if (host.empty() || !probe.ok() || probe->host() != host) {
+    return absl::InvalidArgumentError("not a registry host (HOST or HOST:PORT)");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateDigest(absl::string_view digest) {
   std::vector<Violation> v;
   Checker check(&v);

@@ -121,6 +121,10 @@ class Reference {
 absl::Status ValidateRepository(absl::string_view repository, RuleSet rules);
 absl::Status ValidateTag(absl::string_view tag);
 absl::Status ValidateDigest(absl::string_view digest);
+// A registry host as a reference's first component: HOST or HOST:PORT
+// (docker.io, localhost:5000, [::1]:5000). InvalidArgument "not a registry
+// host (HOST or HOST:PORT)" otherwise, the empty string included.
+absl::Status ValidateRegistryHost(absl::string_view host);
 
 }  // namespace stowage
 

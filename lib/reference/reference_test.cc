@@ -341,3 +341,21 @@ TEST(RuleSetTest, ParsesNames) {
 
 }  // namespace
 }  // namespace stowage
+
+namespace stowage {
+namespace {
+
+TEST(ValidateRegistryHostTest, HostsAsAReferenceNamesThem) {
+  for (const char* host : {"docker.io", "index.docker.io", "localhost", "localhost:5000",
+                           "127.0.0.1:5000", "[::1]:5000", "registry.example.com"}) {
+    EXPECT_TRUE(ValidateRegistryHost(host).ok()) << host;
+  }
+  for (const char* host : {"", "http://r.io", "r.io/x", "bad host!", "Team", "r.io:"}) {
+    absl::Status s = ValidateRegistryHost(host);
+    EXPECT_FALSE(s.ok()) << host;
+    EXPECT_EQ(s.message(), "not a registry host (HOST or HOST:PORT)") << host;
+  }
+}
+
+}  // namespace
+}  // namespace stowage

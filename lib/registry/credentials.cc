@@ -23,6 +23,7 @@
 #include "lib/base/status_macros.h"
 #include "lib/fs/file.h"
 #include "lib/json/json_value.h"
+#include "lib/reference/reference.h"
 
 extern char** environ;
 
@@ -38,18 +39,11 @@ std::string Env(const CredentialFiles& files, const std::string& name) {
   return v == nullptr ? "" : v;
 }
 
-bool IsDockerHub(absl::string_view host) {
-  return host == "docker.io" || host == "index.docker.io" || host == "registry-1.docker.io";
-}
-
-// "https://HOST/v1/" -> "HOST", as Docker reads the keys of `auths`.
-std::string KeyHost(absl::string_view key) {
-  absl::ConsumePrefix(&key, "https://") || absl::ConsumePrefix(&key, "http://");
-  return std::string(key.substr(0, key.find('/')));
-}
+// Docker Hub under any of its names (an empty key is none of them).
+bool IsDockerHub(absl::string_view host) { return !host.empty() && IsHubHost(host); }
 
 bool SameHost(absl::string_view key, const std::string& host) {
-  std::string k = KeyHost(key);
+  std::string k = RegistryHostOf(key);
   return k == host || (IsDockerHub(k) && IsDockerHub(host));
 }
 
@@ -278,6 +272,11 @@ absl::Status WritePrivate(const std::string& path, const JsonValue& doc) {
 }
 
 }  // namespace
+
+std::string RegistryHostOf(absl::string_view text) {
+  absl::ConsumePrefix(&text, "https://") || absl::ConsumePrefix(&text, "http://");
+  return std::string(text.substr(0, text.find('/')));
+}
 
 std::string CredentialKey(const std::string& host) {
   return IsDockerHub(host) ? "docker.io" : host;

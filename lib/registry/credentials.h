@@ -28,6 +28,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace stowage::registry {
 
@@ -44,6 +45,10 @@ struct CredentialFiles {
   std::string auth_file;  // --authfile
   std::map<std::string, std::string> env;
 };
+
+// The host of an `auths` key or a `docker login` argument, as Docker reads
+// them: "https://HOST/v1/", "http://HOST" and "HOST" are all "HOST".
+std::string RegistryHostOf(absl::string_view text);
 
 // The key login writes for `host`: "docker.io" for Docker Hub's names, the
 // host (with its port) otherwise.

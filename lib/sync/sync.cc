@@ -155,9 +155,8 @@ absl::StatusOr<ImageSpec> ParseImage(const JsonValue& json, const std::string& f
 absl::StatusOr<RegistrySpec> ParseRegistry(const std::string& host, const JsonValue& json,
                                            const std::string& file) {
   const std::string path = absl::StrCat("registries.\"", host, "\"");
-  absl::StatusOr<Reference> probe = Reference::Parse(host + "/x", RuleSet::kOci);
-  if (!probe.ok() || probe->host() != host) {
-    return SpecError(file, path, "not a registry host (HOST or HOST:PORT)");
+  if (absl::Status s = ValidateRegistryHost(host); !s.ok()) {
+    return SpecError(file, path, s.message());
   }
   RETURN_IF_ERROR(OnlyFields(json, {"tls-verify", "cert-dir", "images"}, file, path));
   RegistrySpec r;
