@@ -1,9 +1,6 @@
 // stowage login / logout: keep a registry's credentials in containers'
 // auth.json (lib/registry/credentials), checked against the registry first.
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <iostream>
 #include <memory>
 #include <string>
@@ -13,6 +10,7 @@
 #include "cmd/stowage/command.h"
 #include "cmd/stowage/common.h"
 #include "cmd/stowage/registry_flags.h"
+#include "lib/base/status_macros.h"
 #include "lib/reference/reference.h"
 #include "lib/registry/client.h"
 #include "lib/registry/credentials.h"
@@ -42,16 +40,8 @@ absl::StatusOr<std::string> ParseHost(const std::string& text) {
 
 // The user name from the terminal (echoed, as docker asks it).
 absl::StatusOr<std::string> AskUsername(const std::string& host) {
-  int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
-  if (tty < 0) {
-    return absl::FailedPreconditionError("no terminal to ask the user name on: pass --username");
-  }
-  std::string prompt = absl::StrCat("Username for ", host, ": ");
-  (void)!write(tty, prompt.data(), prompt.size());
-  std::string name;
-  char c;
-  while (read(tty, &c, 1) == 1 && c != '\n') name.push_back(c);
-  close(tty);
+  ASSIGN_OR_RETURN(std::string name, AskOnTerminal(absl::StrCat("Username for ", host, ": "),
+                                                   /*echo=*/true, "user name", "--username"));
   return std::string(absl::StripAsciiWhitespace(name));
 }
 

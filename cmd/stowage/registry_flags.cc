@@ -45,32 +45,38 @@ void AddRegistryFlags(CLI::App* app, RegistryFlags* flags) {
                   "auth.json format), in place of the usual ones");
 }
 
-absl::StatusOr<std::string> ReadPassword(bool from_stdin, const std::string& prompt) {
-  std::string password;
-  if (from_stdin) {
-    std::getline(std::cin, password);
-    if (!password.empty() && password.back() == '\r') password.pop_back();
-    return password;
-  }
+absl::StatusOr<std::string> AskOnTerminal(const std::string& prompt, bool echo,
+                                          const std::string& what, const std::string& instead) {
   int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
   if (tty < 0) {
     return absl::FailedPreconditionError(
-        "no terminal to ask the password on: pass --password-stdin");
+        absl::StrCat("no terminal to ask the ", what, " on: pass ", instead));
   }
   termios old{};
-  bool restore = tcgetattr(tty, &old) == 0;
+  bool restore = !echo && tcgetattr(tty, &old) == 0;
   if (restore) {
     termios quiet = old;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     tcsetattr(tty, TCSAFLUSH, &quiet);
   }
   (void)!write(tty, prompt.data(), prompt.size());
+  std::string line;
   char c;
-  while (read(tty, &c, 1) == 1 && c != '\n') password.push_back(c);
-  (void)!write(tty, "\n", 1);
+  while (read(tty, &c, 1) == 1 && c != '\n') line.push_back(c);
+  if (!echo) (void)!write(tty, "\n", 1);  // the Enter that was not shown
   if (restore) tcsetattr(tty, TCSAFLUSH, &old);
   close(tty);
-  return password;
+  return line;
+}
+
+absl::StatusOr<std::string> ReadPassword(bool from_stdin, const std::string& prompt) {
+  if (from_stdin) {
+    std::string password;
+    std::getline(std::cin, password);
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    return password;
+  }
+  return AskOnTerminal(prompt, /*echo=*/false, "password", "--password-stdin");
 }
 
 absl::StatusOr<transport::RegistryOptions> ResolveRegistryFlags(const RegistryFlags& flags) {

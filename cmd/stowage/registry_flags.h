@@ -32,6 +32,12 @@ absl::StatusOr<transport::RegistryOptions> ResolveRegistryFlags(const RegistryFl
 // FailedPrecondition when there is no terminal to ask.
 absl::StatusOr<std::string> ReadPassword(bool from_stdin, const std::string& prompt);
 
+// Asks on the terminal (/dev/tty) after `prompt` and reads one line, shown
+// as typed only with `echo`. FailedPrecondition "no terminal to ask the
+// WHAT on: pass INSTEAD" when there is none.
+absl::StatusOr<std::string> AskOnTerminal(const std::string& prompt, bool echo,
+                                          const std::string& what, const std::string& instead);
+
 // The footer paragraph every registry command shares.
 extern const char kRegistryHelp[];
 
