@@ -52,11 +52,16 @@ std::vector<Platform> HeldPlatforms(const Descriptor& root) {
   return held;
 }
 
-bool Held(const std::vector<Platform>& held, const Descriptor& child) {
-  if (held.empty() || IsIndexMediaType(child.media_type())) return true;
-  if (!child.platform().has_value()) return false;
+bool Held(const std::vector<Platform>& held, absl::string_view media_type,
+          const std::optional<Platform>& platform) {
+  if (held.empty() || IsIndexMediaType(media_type)) return true;
+  if (!platform.has_value()) return false;
   return std::any_of(held.begin(), held.end(),
-                     [&](const Platform& p) { return child.platform()->Matches(p); });
+                     [&](const Platform& p) { return platform->Matches(p); });
+}
+
+bool Held(const std::vector<Platform>& held, const Descriptor& child) {
+  return Held(held, child.media_type(), child.platform());
 }
 
 absl::StatusOr<Descriptor> PartialIndex(const ManifestFetcher& fetch, const Descriptor& root,

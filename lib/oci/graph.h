@@ -4,10 +4,12 @@
 #define STOWAGE_LIB_OCI_GRAPH_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "lib/oci/descriptor.h"
 #include "lib/oci/layout.h"
 #include "lib/oci/manifest.h"
@@ -34,6 +36,9 @@ std::vector<Platform> HeldPlatforms(const Descriptor& root);
 // graph and for a nested index; for a partial one, only an image manifest
 // for one of the platforms held.
 bool Held(const std::vector<Platform>& held, const Descriptor& child);
+// The same for a child known by its media type and platform alone.
+bool Held(const std::vector<Platform>& held, absl::string_view media_type,
+          const std::optional<Platform>& platform);
 
 // `root` as the entry of a partial index holding `platforms`, each checked
 // to be in the index (NotFound listing the platforms there are, as

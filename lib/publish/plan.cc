@@ -235,10 +235,9 @@ std::vector<oci::Platform> HeldPlatformsOf(const store::TagSummary& tag) {
 
 // oci::Held for a child of an index as the plan keeps it.
 bool HeldBlob(const std::vector<oci::Platform>& held, const PlannedBlob& child) {
-  if (held.empty() || oci::IsIndexMediaType(child.media_type)) return true;
   absl::StatusOr<oci::Platform> p = oci::Platform::Parse(child.platform);
-  return p.ok() && std::any_of(held.begin(), held.end(),
-                               [&](const oci::Platform& h) { return p->Matches(h); });
+  return oci::Held(held, child.media_type,
+                   p.ok() ? std::optional<oci::Platform>(*std::move(p)) : std::nullopt);
 }
 
 bool RepositorySelected(const std::string& repository,
