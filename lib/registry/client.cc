@@ -77,6 +77,18 @@ std::string Refused(const std::optional<Credential>& creds, const std::string& h
                       "`, or pass --creds USER)");
 }
 
+// An identity token (a refresh token, as `docker login` keeps for some
+// registries) is traded with an OAuth2 POST to the realm, as Docker does.
+void TokenByRefresh(const Credential& creds, const std::string& service,
+                    const std::string& scope, http::Request& r) {
+  r.method = "POST";
+  r.url = r.url.substr(0, r.url.find('?'));
+  r.headers.push_back("Content-Type: application/x-www-form-urlencoded");
+  r.body = absl::StrCat("grant_type=refresh_token&client_id=stowage&service=", UrlEscape(service),
+                        "&refresh_token=", UrlEscape(creds.identity_token));
+  if (!scope.empty()) absl::StrAppend(&r.body, "&scope=", UrlEscape(scope));
+}
+
 }  // namespace
 
 std::string ApiHost(const std::string& host) {
@@ -257,18 +269,6 @@ absl::StatusOr<std::optional<Credential>> Client::Creds() {
     creds_looked_up_ = true;
   }
   return creds_;
-}
-
-// An identity token (a refresh token, as `docker login` keeps for some
-// registries) is traded with an OAuth2 POST to the realm, as Docker does.
-static void TokenByRefresh(const Credential& creds, const std::string& service, const std::string& scope,
-                    http::Request& r) {
-  r.method = "POST";
-  r.url = r.url.substr(0, r.url.find('?'));
-  r.headers.push_back("Content-Type: application/x-www-form-urlencoded");
-  r.body = absl::StrCat("grant_type=refresh_token&client_id=stowage&service=", UrlEscape(service),
-                        "&refresh_token=", UrlEscape(creds.identity_token));
-  if (!scope.empty()) absl::StrAppend(&r.body, "&scope=", UrlEscape(scope));
 }
 
 // The Authorization header's value for `scope`, "" for none; `fresh`
@@ -468,7 +468,6 @@ absl::StatusOr<http::Response> Client::Send(http::Request request, const std::st
 absl::Status Client::Login() {
   http::Request r;
   r.url = Url("/v2/");
-  r.tls = tls_;
   r.timeout = absl::Seconds(60);
   r.max_body = 1 << 20;
   ASSIGN_OR_RETURN(http::Response res, Send(r, ""));

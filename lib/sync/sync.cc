@@ -202,6 +202,7 @@ struct Pending {
   transport::RegistryRepository* repo = nullptr;
   std::string tag;
   std::string head_digest;  // what the tag names, from its HEAD
+  const RegistrySpec* registry = nullptr;  // the file's entry it comes from
 };
 
 // The tags of `image` the registry has: its exact tags as written (a
@@ -268,6 +269,7 @@ void Expand(const Spec& spec, const Options& options,
         p.item.target = {image.target.empty() ? (*repo)->repository() : image.target, tag};
         p.item.platform = image.platform;
         p.item.platforms = image.platforms;
+        p.registry = &r;
         p.item.referrers = image.referrers;
         p.repo = repo->get();
         p.tag = tag;
@@ -382,14 +384,14 @@ void CheckAll(std::vector<Pending>& pending, const std::map<store::TagName, std:
 
 // ---- The copy.
 
-void Copy(const store::Store& store, const RegistrySpec* registry, Item& item,
+void Copy(const store::Store& store, const RegistrySpec& registry, Item& item,
           const Options& options) {
   copy::ImportOptions o;
   o.source = item.source;
   o.target = item.target.String();
   o.platform = item.platform;
   o.keep_platforms = item.platforms;
-  o.registry = registry != nullptr ? OptionsFor(*registry, options) : options.registry;
+  o.registry = OptionsFor(registry, options);
   o.registry.referrers = item.referrers;
   o.threads = options.threads;
   o.progress = options.progress;
@@ -403,13 +405,6 @@ void Copy(const store::Store& store, const RegistrySpec* registry, Item& item,
   for (const store::TagEntry& e : r->tagged) {
     if (e.name == item.target) item.digest = e.descriptor.digest();
   }
-}
-
-const RegistrySpec* RegistryOf(const Spec& spec, const std::string& source) {
-  for (const RegistrySpec& r : spec.registries) {
-    if (absl::StartsWith(source, absl::StrCat("docker://", r.host, "/"))) return &r;
-  }
-  return nullptr;
 }
 
 }  // namespace
@@ -436,7 +431,7 @@ absl::StatusOr<Result> Run(const store::Store& store, const Spec& spec,
   for (Pending& p : pending) {
     Item& item = p.item;
     const bool change = item.state == Item::State::kAdded || item.state == Item::State::kUpdated;
-    if (change && !options.dry_run) Copy(store, RegistryOf(spec, item.source), item, options);
+    if (change && !options.dry_run) Copy(store, *p.registry, item, options);
     if (options.on_item) options.on_item(item);
     switch (item.state) {
       case Item::State::kAdded: ++result.added; break;

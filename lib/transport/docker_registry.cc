@@ -268,7 +268,7 @@ class RegistrySource : public ImageSource {
         }));
   }
 
- // The OCI 1.1 referrers of the manifest `digest`: from the referrers
+  // The OCI 1.1 referrers of the manifest `digest`: from the referrers
   // API, or else its fallback tag sha256-<hex>; nullopt when neither is.
   absl::StatusOr<std::optional<oci::Manifest>> ReferrersIndex(const std::string& digest);
 
