@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/process.h"
+#include "tests/harness/store_fixture.h"
 
 namespace stowage {
 namespace {
@@ -27,33 +28,19 @@ using ::testing::Not;
 
 constexpr int kExitDamaged = 3;
 
-class CheckTest : public ::testing::Test {
+class CheckTest : public ::stowage::testing::StoreFixture {
  protected:
-  static void SetUpTestSuite() {
-    images_ = new std::string(MakeTempDir() + "/images");
-    Result r = MakeImages(*images_);
-    ASSERT_EQ(r.exit_code, 0) << "make_images.sh failed: " << r.err;
-  }
-
   void SetUp() override {
-    work_ = MakeTempDir();
-    store_ = work_ + "/store";
-    ASSERT_EQ(Stowage({"init", store_}).exit_code, 0);
+    StoreFixture::SetUp();
     // --copy: the store's blobs must not share inodes with the fixtures.
-    ASSERT_EQ(S("import", {"--copy", "oci:" + *images_ + "/single:v1", "team/app:v1"})
+    ASSERT_EQ(S("import", {"--copy", "oci:" + Images("single:v1"), "team/app:v1"}).exit_code, 0);
+    ASSERT_EQ(S("import", {"--copy", "oci:" + Images("multi:latest"), "team/multi:latest"})
                   .exit_code, 0);
-    ASSERT_EQ(S("import", {"--copy", "oci:" + *images_ + "/multi:latest",
-                           "team/multi:latest"})
-                  .exit_code, 0);
-    manifest_ = RefDigest(*images_ + "/single", "v1");
+    manifest_ = RefDigest(Images("single"), "v1");
     layer_ = Field(manifest_, ".layers[0].digest");
     config_ = Field(manifest_, ".config.digest");
   }
 
-  Result S(const std::string& sub, std::vector<std::string> args) {
-    args.insert(args.begin(), {sub, "--store", store_});
-    return Stowage(args);
-  }
   std::string Blob(const std::string& digest) const {
     return store_ + "/blobs/sha256/" + digest.substr(7);
   }
@@ -69,11 +56,9 @@ class CheckTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
-  static std::string* images_;
-  std::string work_, store_, manifest_, layer_, config_;
+  std::string manifest_, layer_, config_;
 };
 
-std::string* CheckTest::images_ = nullptr;
 
 TEST_F(CheckTest, CleanStorePasses) {
   Result r = S("check", {});
@@ -112,7 +97,7 @@ TEST_F(CheckTest, TruncatedBlobIsFound) {
 
 TEST_F(CheckTest, MissingBlobAndMissingManifestAreFound) {
   ASSERT_EQ(Shell("rm " + Blob(config_)).exit_code, 0);
-  std::string multi = RefDigest(*images_ + "/multi", "latest");
+  std::string multi = RefDigest(Images("multi"), "latest");
   std::string child = Field(multi, ".manifests[0].digest");
   ASSERT_EQ(Shell("rm " + Blob(child)).exit_code, 0);
   Result r = S("check", {});
@@ -124,7 +109,7 @@ TEST_F(CheckTest, MissingBlobAndMissingManifestAreFound) {
 
 TEST_F(CheckTest, DamagedUnreferencedBlobIsReportedAndStraysWarned) {
   ASSERT_EQ(S("untag", {"team/multi:latest"}).exit_code, 0);
-  std::string multi = RefDigest(*images_ + "/multi", "latest");
+  std::string multi = RefDigest(Images("multi"), "latest");
   FlipByte(multi);
   ASSERT_EQ(Shell("echo hi > " + store_ + "/blobs/sha256/notes.txt").exit_code, 0);
   Result r = S("check", {});

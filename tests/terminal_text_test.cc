@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/process.h"
+#include "tests/harness/store_fixture.h"
 
 namespace stowage {
 namespace {
@@ -26,22 +27,11 @@ using ::testing::Not;
 constexpr char kEsc[] = "\x1b";
 constexpr char kBel[] = "\x07";
 
-class TerminalTextTest : public ::testing::Test {
+class TerminalTextTest : public ::stowage::testing::StoreFixture {
  protected:
-  static void SetUpTestSuite() {
-    images_ = new std::string(MakeTempDir() + "/images");
-    Result r = MakeImages(*images_);
-    ASSERT_EQ(r.exit_code, 0) << "make_images.sh failed: " << r.err;
-  }
   void SetUp() override {
-    work_ = MakeTempDir();
-    store_ = work_ + "/store";
-    ASSERT_EQ(Stowage({"init", store_}).exit_code, 0);
-    ASSERT_EQ(S("import", {"oci:" + *images_ + "/single:v1", "team/app:v1"}).exit_code, 0);
-  }
-  Result S(const std::string& sub, std::vector<std::string> args) {
-    args.insert(args.begin(), {sub, "--store", store_});
-    return Stowage(args);
+    StoreFixture::SetUp();
+    ASSERT_EQ(S("import", {"oci:" + Images("single:v1"), "team/app:v1"}).exit_code, 0);
   }
   static void ExpectNoRawControl(const Result& r) {
     for (const std::string* s : {&r.out, &r.err}) {
@@ -49,11 +39,8 @@ class TerminalTextTest : public ::testing::Test {
       EXPECT_THAT(*s, Not(HasSubstr(kBel))) << *s;
     }
   }
-  static std::string* images_;
-  std::string work_, store_;
 };
 
-std::string* TerminalTextTest::images_ = nullptr;
 
 TEST_F(TerminalTextTest, RepoSetRefusesControlCharactersNamingFieldAndPosition) {
   struct Case {
