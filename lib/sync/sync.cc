@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -82,26 +83,31 @@ absl::Status CheckTagOrPattern(const std::string& text) {
   return absl::OkStatus();
 }
 
-// "platforms": a non-empty array of OS/ARCH[/VARIANT].
-absl::StatusOr<std::vector<std::string>> PlatformList(const JsonValue& json,
-                                                      const std::string& file,
-                                                      const std::string& path) {
+// The field `key` as a non-empty array of strings, each passing `check`;
+// empty when absent. `what` ends the error for an empty or non-array one.
+absl::StatusOr<std::vector<std::string>> StringList(
+    const JsonValue& json, const std::string& key, absl::string_view what,
+    const std::function<absl::Status(const std::string&)>& check, const std::string& file,
+    const std::string& path) {
   std::vector<std::string> out;
-  const JsonValue* list = json.Find("platforms");
+  const JsonValue* list = json.Find(key);
   if (list == nullptr) return out;
   if (!list->is_array() || list->items().empty()) {
-    return SpecError(file, path + ".platforms", "must be a non-empty array of OS/ARCH[/VARIANT]");
+    return SpecError(file, absl::StrCat(path, ".", key),
+                     absl::StrCat("must be a non-empty array", what));
   }
   for (size_t i = 0; i < list->items().size(); ++i) {
-    const JsonValue& p = list->items()[i];
-    const std::string at = absl::StrCat(path, ".platforms[", i, "]");
-    if (!p.is_string()) return SpecError(file, at, "must be a string");
-    if (absl::Status s = oci::Platform::Parse(p.string_value()).status(); !s.ok()) {
-      return SpecError(file, at, s.message());
-    }
-    out.push_back(p.string_value());
+    const JsonValue& v = list->items()[i];
+    const std::string at = absl::StrCat(path, ".", key, "[", i, "]");
+    if (!v.is_string()) return SpecError(file, at, "must be a string");
+    if (absl::Status s = check(v.string_value()); !s.ok()) return SpecError(file, at, s.message());
+    out.push_back(v.string_value());
   }
   return out;
+}
+
+absl::Status CheckPlatform(const std::string& text) {
+  return oci::Platform::Parse(text).status();
 }
 
 absl::StatusOr<ImageSpec> ParseImage(const JsonValue& json, const std::string& file,
@@ -125,30 +131,19 @@ absl::StatusOr<ImageSpec> ParseImage(const JsonValue& json, const std::string& f
   }
   ASSIGN_OR_RETURN(image.platform, StringField(json, "platform", file, path));
   if (!image.platform.empty()) {
-    if (absl::Status s = oci::Platform::Parse(image.platform).status(); !s.ok()) {
+    if (absl::Status s = CheckPlatform(image.platform); !s.ok()) {
       return SpecError(file, path + ".platform", s.message());
     }
   }
-  ASSIGN_OR_RETURN(image.platforms, PlatformList(json, file, path));
+  ASSIGN_OR_RETURN(image.platforms, StringList(json, "platforms", " of OS/ARCH[/VARIANT]",
+                                               CheckPlatform, file, path));
   if (!image.platform.empty() && !image.platforms.empty()) {
     return SpecError(file, path, "\"platform\" or \"platforms\", not both");
   }
   ASSIGN_OR_RETURN(std::optional<bool> referrers, BoolField(json, "referrers", file, path));
   image.referrers = referrers.value_or(false);
-  if (const JsonValue* tags = json.Find("tags"); tags != nullptr) {
-    if (!tags->is_array() || tags->items().empty()) {
-      return SpecError(file, path + ".tags", "must be a non-empty array (leave it out for every tag)");
-    }
-    for (size_t i = 0; i < tags->items().size(); ++i) {
-      const JsonValue& t = tags->items()[i];
-      const std::string at = absl::StrCat(path, ".tags[", i, "]");
-      if (!t.is_string()) return SpecError(file, at, "must be a string");
-      if (absl::Status s = CheckTagOrPattern(t.string_value()); !s.ok()) {
-        return SpecError(file, at, s.message());
-      }
-      image.tags.push_back(t.string_value());
-    }
-  }
+  ASSIGN_OR_RETURN(image.tags, StringList(json, "tags", " (leave it out for every tag)",
+                                          CheckTagOrPattern, file, path));
   return image;
 }
 
